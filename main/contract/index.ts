@@ -1,0 +1,18 @@
+import type { ClientApi } from './define';
+import { systemContract } from './system';
+
+/**
+ * The whole contract between UI and services. Add a feature's contract here; the router refuses
+ * to start if any entry has no implementation.
+ */
+export const appContract = {
+  system: systemContract,
+} as const;
+
+export type AppContractType = typeof appContract;
+export type AppApi = ClientApi<AppContractType>;
+
+export * from './define';
+export * from './errors';
+export * from './lifecycle';
+export type { FrameEndpoint } from './endpoint';
