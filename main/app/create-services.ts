@@ -1,0 +1,59 @@
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { appContract, type AppContractType } from '../contract/index';
+import type { AppImpl } from '../contract/define';
+import { DisposableStore, type Disposable } from '../contract/lifecycle';
+import { createRouter } from '../contract/rpc-server';
+import { SystemService } from '../system/system-service';
+
+export interface CreateServicesOptions {
+  transport: 'electron' | 'web';
+  /** Where settings and the secret vault live; defaults to $XDG_CONFIG_HOME/drover. */
+  configDir?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface Services extends Disposable {
+  readonly routes: ReturnType<typeof createRouter>;
+  readonly system: SystemService;
+  readonly configDir: string;
+}
+
+export function defaultConfigDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.DROVER_CONFIG_DIR) return path.resolve(env.DROVER_CONFIG_DIR);
+  if (process.platform === 'win32' && env.APPDATA) return path.join(env.APPDATA, 'Drover');
+  if (process.platform === 'darwin') return path.join(os.homedir(), 'Library', 'Application Support', 'Drover');
+  const xdg = env.XDG_CONFIG_HOME && path.isAbsolute(env.XDG_CONFIG_HOME) ? env.XDG_CONFIG_HOME : path.join(os.homedir(), '.config');
+  return path.join(xdg, 'drover');
+}
+
+export function droverVersion(): string {
+  const require = createRequire(import.meta.url);
+  try {
+    return (require('../../package.json') as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+}
+
+/** The one composition root: every service is built here with its dependencies passed in. */
+export async function createServices(options: CreateServicesOptions): Promise<Services> {
+  const env = options.env ?? process.env;
+  const configDir = options.configDir ?? defaultConfigDir(env);
+  const store = new DisposableStore();
+
+  const system = store.add(new SystemService({ version: droverVersion(), transport: options.transport, configDir }));
+
+  const impl: AppImpl<AppContractType> = {
+    system: system.impl,
+  };
+  const routes = createRouter(appContract, impl);
+
+  return {
+    routes,
+    system,
+    configDir,
+    dispose: () => store.dispose(),
+  };
+}
