@@ -1,0 +1,129 @@
+import { z } from 'zod';
+import { defineContract, method, stream } from './define';
+import { ErrorDataSchema } from './errors';
+
+const HostName = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(/^[A-Za-z0-9._:%[\]-]+$/, 'a host name or IP address');
+const Port = z.number().int().min(1).max(65535);
+const BindPort = z.number().int().min(0).max(65535);
+const Id = z.string().min(1).max(64).regex(/^[A-Za-z0-9._-]+$/);
+
+export const HopSchema = z.object({
+  host: HostName,
+  port: Port.default(22),
+  user: z.string().min(1).max(64).regex(/^[A-Za-z0-9._][A-Za-z0-9._@-]*$/, 'a user name'),
+  identityFiles: z.array(z.string().min(1).max(4096)).max(16).optional(),
+  useAgent: z.boolean().optional(),
+  /** Secret-store id of a password for password / keyboard-interactive login. */
+  passwordSecretId: z.string().max(256).optional(),
+});
+export type Hop = z.infer<typeof HopSchema>;
+
+const ForwardBase = {
+  id: Id,
+  /** Binding a non-loopback address exposes the port to the LAN: it must be chosen explicitly. */
+  allowLan: z.boolean().default(false),
+  /** Check the forward by opening a channel to its destination on an interval. */
+  probeIntervalSec: z.number().int().min(0).max(3600).default(0),
+};
+
+export const ForwardSpecSchema = z.discriminatedUnion('kind', [
+  z.object({ ...ForwardBase, kind: z.literal('local'), bindAddress: HostName.default('127.0.0.1'), bindPort: BindPort, destHost: HostName, destPort: Port }),
+  z.object({ ...ForwardBase, kind: z.literal('remote'), bindAddress: HostName.default('127.0.0.1'), bindPort: BindPort, destHost: HostName, destPort: Port }),
+  z.object({ ...ForwardBase, kind: z.literal('dynamic'), bindAddress: HostName.default('127.0.0.1'), bindPort: BindPort }),
+]);
+export type ForwardSpec = z.infer<typeof ForwardSpecSchema>;
+
+export const TunnelProfileSchema = z.object({
+  id: Id,
+  name: z.string().min(1).max(128),
+  target: HopSchema,
+  /** ProxyJump chain, first hop first. */
+  jumps: z.array(HopSchema).max(8).default([]),
+  forwards: z.array(ForwardSpecSchema).min(1).max(256),
+  keepalive: z
+    .object({ intervalSec: z.number().int().min(1).max(600).default(5), countMax: z.number().int().min(1).max(100).default(2) })
+    .prefault({}),
+  /** Like ssh's ExitOnForwardFailure: a forward that cannot be set up stops the whole tunnel. */
+  exitOnForwardFailure: z.boolean().default(true),
+  unknownHostKey: z.enum(['ask', 'accept-new', 'refuse']).default('ask'),
+  ciphers: z.array(z.string().max(64)).max(16).optional(),
+  autostart: z.boolean().default(false),
+});
+export type TunnelProfile = z.infer<typeof TunnelProfileSchema>;
+export type TunnelProfileInput = z.input<typeof TunnelProfileSchema>;
+
+export const ForwardStateSchema = z.enum(['stopped', 'starting', 'listening', 'connecting', 'up', 'backoff', 'waiting', 'port-in-use', 'failed']);
+export type ForwardState = z.infer<typeof ForwardStateSchema>;
+
+export const ForwardStatusSchema = z.object({
+  id: Id,
+  kind: z.enum(['local', 'remote', 'dynamic']),
+  /** ssh-style spec, e.g. "127.0.0.1:9092 → 10.0.0.5:9092". */
+  label: z.string(),
+  state: ForwardStateSchema,
+  exposesLan: z.boolean(),
+  boundPort: z.number().int().optional(),
+  activeConnections: z.number().int(),
+  totalConnections: z.number().int(),
+  failedConnections: z.number().int(),
+  bytesIn: z.number(),
+  bytesOut: z.number(),
+  lastError: ErrorDataSchema.optional(),
+  probe: z.object({ ok: z.boolean(), latencyMs: z.number().optional(), atMs: z.number(), error: z.string().optional() }).optional(),
+});
+export type ForwardStatus = z.infer<typeof ForwardStatusSchema>;
+
+export const TunnelStateSchema = z.enum(['stopped', 'starting', 'connecting', 'up', 'degraded', 'backoff', 'waiting', 'failed']);
+export type TunnelState = z.infer<typeof TunnelStateSchema>;
+
+export const TunnelStatusSchema = z.object({
+  profileId: Id,
+  state: TunnelStateSchema,
+  /** The shared connection (route) this tunnel rides on. */
+  route: z.string(),
+  attempt: z.number().int().optional(),
+  retryAtMs: z.number().optional(),
+  upSinceMs: z.number().optional(),
+  /** What keeps it from being up, with a hint; set in backoff, waiting and failed. */
+  error: ErrorDataSchema.optional(),
+  forwards: z.array(ForwardStatusSchema),
+  seq: z.number().int(),
+});
+export type TunnelStatus = z.infer<typeof TunnelStatusSchema>;
+
+export const TunnelEventSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('snapshot'), profiles: z.array(TunnelProfileSchema), statuses: z.array(TunnelStatusSchema) }),
+  z.object({ kind: z.literal('status'), status: TunnelStatusSchema }),
+  z.object({ kind: z.literal('profile'), profile: TunnelProfileSchema }),
+  z.object({ kind: z.literal('removed'), profileId: Id }),
+]);
+export type TunnelEvent = z.infer<typeof TunnelEventSchema>;
+
+export const ImportWarningSchema = z.object({ option: z.string(), message: z.string() });
+
+export const ImportResultSchema = z.object({
+  profile: TunnelProfileSchema,
+  warnings: z.array(ImportWarningSchema),
+});
+export type ImportResult = z.infer<typeof ImportResultSchema>;
+
+export const tunnelsContract = defineContract({
+  list: method({ input: z.null(), output: z.array(TunnelProfileSchema) }),
+  /** Creates or replaces a profile (by id); a running tunnel restarts with the new settings. */
+  save: method({ input: TunnelProfileSchema, output: TunnelProfileSchema }),
+  remove: method({ input: z.object({ id: Id }), output: z.null() }),
+  start: method({ input: z.object({ id: Id }), output: TunnelStatusSchema }),
+  stop: method({ input: z.object({ id: Id }), output: TunnelStatusSchema }),
+  /** Forget the backoff and reconnect now. */
+  retryNow: method({ input: z.object({ id: Id }), output: TunnelStatusSchema }),
+  /** Parses an autossh or ssh command line into a profile draft (not saved) with warnings. */
+  importCommand: method({ input: z.object({ text: z.string().min(1).max(16_384) }), output: ImportResultSchema }),
+  /** Host aliases of ~/.ssh/config as profile drafts (not saved). */
+  importSshConfig: method({ input: z.null(), output: z.array(ImportResultSchema) }),
+  /** Profiles and statuses first, then changes (statuses at most a few times a second). */
+  events: stream({ input: z.null(), event: TunnelEventSchema }),
+});

@@ -1,0 +1,198 @@
+import { AppError } from '../contract/errors';
+import { DisposableStore, Emitter, type Disposable } from '../contract/lifecycle';
+import type { Notice } from '../contract/system';
+import { TunnelProfileSchema, type TunnelEvent, type TunnelProfile, type TunnelProfileInput, type TunnelStatus } from '../contract/tunnels';
+import type { SshConnectionPool } from '../ssh/connection-pool';
+import type { TunnelProfileStore } from './tunnel-profile-store';
+import { checkForwardsExposure, TunnelRunner } from './tunnel-runner';
+
+export interface TunnelManagerDeps {
+  pool: SshConnectionPool;
+  /** Where profiles persist; undefined keeps them in memory (headless imports). */
+  store?: TunnelProfileStore;
+  log?: (line: string) => void;
+  /** Minimum time between two status events of one tunnel (counters change constantly). */
+  statusIntervalMs?: number;
+}
+
+/** Owns the tunnel profiles and their runners; publishes throttled status events. */
+export class TunnelManager implements Disposable {
+  private profiles = new Map<string, TunnelProfile>();
+  private readonly runners = new Map<string, { runner: TunnelRunner; sub: Disposable }>();
+  private readonly eventEmitter = new Emitter<TunnelEvent>();
+  readonly onDidEvent = this.eventEmitter.event;
+  private readonly throttles = new Map<string, { last: number; timer?: NodeJS.Timeout }>();
+  private readonly disposables = new DisposableStore();
+  private readonly intervalMs: number;
+
+  constructor(private readonly deps: TunnelManagerDeps) {
+    this.intervalMs = deps.statusIntervalMs ?? 250;
+  }
+
+  /** Loads saved profiles and starts those marked autostart. */
+  async init(): Promise<Notice[]> {
+    if (!this.deps.store) return [];
+    const { profiles, notices } = await this.deps.store.load();
+    for (const p of profiles) this.profiles.set(p.id, p);
+    for (const p of profiles) {
+      if (!p.autostart) continue;
+      this.start(p.id).catch((err: unknown) => this.deps.log?.(`autostart ${p.name}: ${AppError.from(err).message}`));
+    }
+    return notices;
+  }
+
+  list(): TunnelProfile[] {
+    return [...this.profiles.values()];
+  }
+
+  get(id: string): TunnelProfile {
+    const p = this.profiles.get(id);
+    if (!p) throw new AppError('NOT_FOUND', `no tunnel profile with id ${id}`);
+    return p;
+  }
+
+  async save(input: TunnelProfileInput): Promise<TunnelProfile> {
+    const profile = TunnelProfileSchema.parse(input);
+    const ids = new Set<string>();
+    for (const f of profile.forwards) {
+      if (ids.has(f.id)) throw new AppError('INVALID_INPUT', `two forwards share the id ${f.id}`);
+      ids.add(f.id);
+    }
+    checkForwardsExposure(profile);
+    const wasRunning = this.runners.get(profile.id)?.runner.isRunning ?? false;
+    const next = new Map(this.profiles);
+    next.set(profile.id, profile);
+    await this.deps.store?.save([...next.values()]);
+    this.profiles = next;
+    this.eventEmitter.fire({ kind: 'profile', profile });
+    if (this.runners.has(profile.id)) {
+      this.dropRunner(profile.id);
+      if (wasRunning) await this.start(profile.id);
+      else this.emitStatus(profile.id, true);
+    }
+    return profile;
+  }
+
+  async remove(id: string): Promise<void> {
+    this.get(id);
+    const next = new Map(this.profiles);
+    next.delete(id);
+    await this.deps.store?.save([...next.values()]);
+    this.profiles = next;
+    this.dropRunner(id);
+    this.eventEmitter.fire({ kind: 'removed', profileId: id });
+  }
+
+  private runnerFor(id: string): TunnelRunner {
+    const existing = this.runners.get(id);
+    if (existing) return existing.runner;
+    const runner = new TunnelRunner(this.get(id), { pool: this.deps.pool, log: this.deps.log });
+    const sub = runner.onDidChange(() => this.emitStatus(id));
+    this.runners.set(id, { runner, sub });
+    return runner;
+  }
+
+  private dropRunner(id: string): void {
+    const r = this.runners.get(id);
+    if (!r) return;
+    r.sub.dispose();
+    r.runner.dispose();
+    this.runners.delete(id);
+    const t = this.throttles.get(id);
+    if (t?.timer) clearTimeout(t.timer);
+    this.throttles.delete(id);
+  }
+
+  async start(id: string): Promise<TunnelStatus> {
+    const runner = this.runnerFor(id);
+    await runner.start();
+    this.emitStatus(id, true);
+    return runner.status();
+  }
+
+  stop(id: string): TunnelStatus {
+    const runner = this.runnerFor(id);
+    runner.stop();
+    this.emitStatus(id, true);
+    return runner.status();
+  }
+
+  async retryNow(id: string): Promise<TunnelStatus> {
+    const runner = this.runnerFor(id);
+    await runner.retryNow();
+    this.emitStatus(id, true);
+    return runner.status();
+  }
+
+  status(id: string): TunnelStatus {
+    const r = this.runners.get(id)?.runner;
+    if (r) return r.status();
+    const p = this.get(id);
+    return new TunnelRunner(p, { pool: this.deps.pool }).status();
+  }
+
+  statuses(): TunnelStatus[] {
+    return this.list().map((p) => this.status(p.id));
+  }
+
+  snapshot(): TunnelEvent {
+    return { kind: 'snapshot', profiles: this.list(), statuses: this.statuses() };
+  }
+
+  /** Leading and trailing throttle per tunnel: state changes go out at once, counters at most every intervalMs. */
+  private emitStatus(id: string, force = false): void {
+    const runner = this.runners.get(id)?.runner;
+    if (!runner) return;
+    const now = Date.now();
+    let t = this.throttles.get(id);
+    if (!t) {
+      t = { last: 0 };
+      this.throttles.set(id, t);
+    }
+    const th = t;
+    const send = () => {
+      th.last = Date.now();
+      th.timer = undefined;
+      const r = this.runners.get(id)?.runner;
+      if (r) this.eventEmitter.fire({ kind: 'status', status: r.status() });
+    };
+    if (force || now - th.last >= this.intervalMs) {
+      if (th.timer) clearTimeout(th.timer);
+      send();
+    } else if (!th.timer) {
+      th.timer = setTimeout(send, this.intervalMs - (now - th.last));
+    }
+  }
+
+  /** Resolves when the tunnel reaches one of the states (or rejects after timeoutMs). For the CLI and tests. */
+  waitFor(id: string, states: TunnelStatus['state'][], timeoutMs: number): Promise<TunnelStatus> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const s = this.status(id);
+        if (states.includes(s.state)) {
+          cleanup();
+          resolve(s);
+        }
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new AppError('TIMEOUT', `tunnel ${id} did not reach ${states.join('/')} within ${timeoutMs} ms (now ${this.status(id).state})`));
+      }, timeoutMs);
+      const sub = this.eventEmitter.event(check);
+      const runnerSub = this.runners.get(id)?.runner.onDidChange(check);
+      const cleanup = () => {
+        clearTimeout(timer);
+        sub.dispose();
+        runnerSub?.dispose();
+      };
+      check();
+    });
+  }
+
+  dispose(): void {
+    for (const id of [...this.runners.keys()]) this.dropRunner(id);
+    this.eventEmitter.dispose();
+    this.disposables.dispose();
+  }
+}
+
