@@ -6,18 +6,31 @@ import type { AppImpl } from '../contract/define';
 import { DisposableStore, type Disposable } from '../contract/lifecycle';
 import { createRouter } from '../contract/rpc-server';
 import { SystemService } from '../system/system-service';
+import { createSecretStore } from '../settings/create-secret-store';
+import type { SecretStore } from '../settings/secret-store';
+import { SecretsService } from '../settings/secrets-service';
+import { SettingsService } from '../settings/settings-service';
+import { JsonSettingsStore, type SettingsStore } from '../settings/settings-store';
 
 export interface CreateServicesOptions {
   transport: 'electron' | 'web';
   /** Where settings and the secret vault live; defaults to $XDG_CONFIG_HOME/drover. */
   configDir?: string;
   env?: NodeJS.ProcessEnv;
+  /**
+   * The secret store built by the host (electron passes a SafeStorageSecretStore); owned by the
+   * services from then on. Without one: the passphrase vault. DROVER_SECRETS=memory|vault overrides.
+   */
+  secretStore?: SecretStore;
 }
 
 export interface Services extends Disposable {
   readonly routes: ReturnType<typeof createRouter>;
   readonly system: SystemService;
   readonly configDir: string;
+  /** For services in main: settings (with change events) and secrets (values readable only here). */
+  readonly settingsStore: SettingsStore;
+  readonly secretStore: SecretStore;
 }
 
 export function defaultConfigDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -45,8 +58,20 @@ export async function createServices(options: CreateServicesOptions): Promise<Se
 
   const system = store.add(new SystemService({ version: droverVersion(), transport: options.transport, configDir }));
 
+  const settingsStore = store.add(new JsonSettingsStore({ dir: configDir }));
+  const settingsLoad = await settingsStore.load();
+  for (const notice of settingsLoad.notices) system.notify(notice);
+  const settings = store.add(new SettingsService(settingsStore));
+
+  const chosenSecrets = await createSecretStore({ configDir, env, injected: options.secretStore });
+  const secretStore = store.add(chosenSecrets.store);
+  for (const notice of chosenSecrets.notices) system.notify(notice);
+  const secrets = store.add(new SecretsService(secretStore));
+
   const impl: AppImpl<AppContractType> = {
     system: system.impl,
+    settings: settings.impl,
+    secrets: secrets.impl,
   };
   const routes = createRouter(appContract, impl);
 
@@ -54,6 +79,8 @@ export async function createServices(options: CreateServicesOptions): Promise<Se
     routes,
     system,
     configDir,
+    settingsStore,
+    secretStore,
     dispose: () => store.dispose(),
   };
 }

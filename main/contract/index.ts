@@ -1,4 +1,6 @@
 import type { ClientApi } from './define';
+import { secretsContract } from './secrets';
+import { settingsContract } from './settings';
 import { systemContract } from './system';
 
 /**
@@ -7,6 +9,8 @@ import { systemContract } from './system';
  */
 export const appContract = {
   system: systemContract,
+  settings: settingsContract,
+  secrets: secretsContract,
 } as const;
 
 export type AppContractType = typeof appContract;
