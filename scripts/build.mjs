@@ -30,6 +30,9 @@ if (want('electron')) {
       bundle: true,
       platform: 'node',
       format: 'cjs',
+      // The services are ESM and use import.meta.url; in a CommonJS bundle it comes from __filename.
+      define: { 'import.meta.url': 'import_meta_url' },
+      banner: { js: "const import_meta_url = require('node:url').pathToFileURL(__filename).href;" },
       target: 'node22',
       sourcemap: true,
       external,
