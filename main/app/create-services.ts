@@ -11,6 +11,13 @@ import type { SecretStore } from '../settings/secret-store';
 import { SecretsService } from '../settings/secrets-service';
 import { SettingsService } from '../settings/settings-service';
 import { JsonSettingsStore, type SettingsStore } from '../settings/settings-store';
+import { SshConnectionPool } from '../ssh/connection-pool';
+import { HostKeyPrompts, KnownHostsVerifier } from '../ssh/host-key-verifier';
+import type { CredentialSource } from '../ssh/ssh-connection';
+import { sshImpl } from '../ssh/ssh-service';
+import { TunnelManager } from '../tunnels/tunnel-manager';
+import { TunnelProfileStore } from '../tunnels/tunnel-profile-store';
+import { tunnelsImpl } from '../tunnels/tunnel-service';
 
 export interface CreateServicesOptions {
   transport: 'electron' | 'web';
@@ -31,6 +38,22 @@ export interface Services extends Disposable {
   /** For services in main: settings (with change events) and secrets (values readable only here). */
   readonly settingsStore: SettingsStore;
   readonly secretStore: SecretStore;
+  /** The one SSH connection pool every feature shares. */
+  readonly sshPool: SshConnectionPool;
+  readonly tunnels: TunnelManager;
+}
+
+/** Secret ids under which SSH credentials are stored. */
+export const sshSecretIds = {
+  keyPassphrase: (keyPath: string) => `ssh-key-passphrase:${keyPath}`,
+};
+
+/** SSH passwords and key passphrases come from the secret store, read here in main only. */
+export function secretCredentials(secrets: SecretStore): CredentialSource {
+  return {
+    password: (secretId) => secrets.get(secretId),
+    keyPassphrase: (keyPath) => secrets.get(sshSecretIds.keyPassphrase(keyPath)),
+  };
 }
 
 export function defaultConfigDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -68,10 +91,21 @@ export async function createServices(options: CreateServicesOptions): Promise<Se
   for (const notice of chosenSecrets.notices) system.notify(notice);
   const secrets = store.add(new SecretsService(secretStore));
 
+  const log = (line: string) => {
+    if (env.DROVER_LOG === 'debug') process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+  };
+  const hostKeyPrompts = store.add(new HostKeyPrompts());
+  const hostKeys = new KnownHostsVerifier({ droverKnownHostsFile: path.join(configDir, 'known_hosts'), approver: hostKeyPrompts, log });
+  const sshPool = store.add(new SshConnectionPool({ hostKeys, credentials: secretCredentials(secretStore), env, log }));
+  const tunnels = store.add(new TunnelManager({ pool: sshPool, store: new TunnelProfileStore(configDir), log }));
+  for (const notice of await tunnels.init()) system.notify(notice);
+
   const impl: AppImpl<AppContractType> = {
     system: system.impl,
     settings: settings.impl,
     secrets: secrets.impl,
+    ssh: sshImpl(hostKeyPrompts),
+    tunnels: tunnelsImpl(tunnels),
   };
   const routes = createRouter(appContract, impl);
 
@@ -81,6 +115,8 @@ export async function createServices(options: CreateServicesOptions): Promise<Se
     configDir,
     settingsStore,
     secretStore,
+    sshPool,
+    tunnels,
     dispose: () => store.dispose(),
   };
 }

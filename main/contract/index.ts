@@ -1,7 +1,9 @@
 import type { ClientApi } from './define';
 import { secretsContract } from './secrets';
 import { settingsContract } from './settings';
+import { sshContract } from './ssh';
 import { systemContract } from './system';
+import { tunnelsContract } from './tunnels';
 
 /**
  * The whole contract between UI and services. Add a feature's contract here; the router refuses
@@ -11,6 +13,8 @@ export const appContract = {
   system: systemContract,
   settings: settingsContract,
   secrets: secretsContract,
+  ssh: sshContract,
+  tunnels: tunnelsContract,
 } as const;
 
 export type AppContractType = typeof appContract;

@@ -111,6 +111,18 @@ export const ImportResultSchema = z.object({
 });
 export type ImportResult = z.infer<typeof ImportResultSchema>;
 
+/** A Host alias of ~/.ssh/config, resolved like `ssh -G`: a target for new profiles. */
+export const SshConfigHostSchema = z.object({
+  alias: z.string(),
+  target: HopSchema,
+  jumps: z.array(HopSchema),
+  keepalive: z.object({ intervalSec: z.number().int(), countMax: z.number().int() }).optional(),
+  /** The host's Local/Remote/DynamicForward lines as forwards (may be empty). */
+  forwards: z.array(ForwardSpecSchema),
+  warnings: z.array(ImportWarningSchema),
+});
+export type SshConfigHost = z.infer<typeof SshConfigHostSchema>;
+
 export const tunnelsContract = defineContract({
   list: method({ input: z.null(), output: z.array(TunnelProfileSchema) }),
   /** Creates or replaces a profile (by id); a running tunnel restarts with the new settings. */
@@ -122,8 +134,8 @@ export const tunnelsContract = defineContract({
   retryNow: method({ input: z.object({ id: Id }), output: TunnelStatusSchema }),
   /** Parses an autossh or ssh command line into a profile draft (not saved) with warnings. */
   importCommand: method({ input: z.object({ text: z.string().min(1).max(16_384) }), output: ImportResultSchema }),
-  /** Host aliases of ~/.ssh/config as profile drafts (not saved). */
-  importSshConfig: method({ input: z.null(), output: z.array(ImportResultSchema) }),
+  /** The concrete Host aliases of ~/.ssh/config, resolved, to start profiles from. */
+  importSshConfig: method({ input: z.null(), output: z.object({ path: z.string(), hosts: z.array(SshConfigHostSchema), warnings: z.array(ImportWarningSchema) }) }),
   /** Profiles and statuses first, then changes (statuses at most a few times a second). */
   events: stream({ input: z.null(), event: TunnelEventSchema }),
 });

@@ -6,7 +6,7 @@ import type { ForwardSpec, ForwardState, ForwardStatus, TunnelProfile, TunnelSta
 import type { ConnectionLease, SshConnectionPool } from '../ssh/connection-pool';
 import type { Ssh2Connection } from '../ssh/ssh-connection';
 import { routeKey, type ConnectionState, type SshHostConfig, type SshRoute } from '../ssh/ssh-types';
-import { isLoopbackAddress } from './bind-address';
+import { isLoopbackAddress } from './forward-spec';
 import { countedPipe } from './counted-pipe';
 import { readSocks5Request, SocksReply, type SocksRequest } from './socks5';
 
