@@ -18,6 +18,8 @@ import { sshImpl } from '../ssh/ssh-service';
 import { TunnelManager } from '../tunnels/tunnel-manager';
 import { TunnelProfileStore } from '../tunnels/tunnel-profile-store';
 import { tunnelsImpl } from '../tunnels/tunnel-service';
+import { TerminalManager } from '../terminal/terminal-manager';
+import { terminalImpl } from '../terminal/terminal-service';
 
 export interface CreateServicesOptions {
   transport: 'electron' | 'web';
@@ -41,6 +43,7 @@ export interface Services extends Disposable {
   /** The one SSH connection pool every feature shares. */
   readonly sshPool: SshConnectionPool;
   readonly tunnels: TunnelManager;
+  readonly terminals: TerminalManager;
 }
 
 /** Secret ids under which SSH credentials are stored. */
@@ -99,6 +102,7 @@ export async function createServices(options: CreateServicesOptions): Promise<Se
   const sshPool = store.add(new SshConnectionPool({ hostKeys, credentials: secretCredentials(secretStore), env, log }));
   const tunnels = store.add(new TunnelManager({ pool: sshPool, store: new TunnelProfileStore(configDir), log }));
   for (const notice of await tunnels.init()) system.notify(notice);
+  const terminals = store.add(new TerminalManager({ pool: sshPool, env }));
 
   const impl: AppImpl<AppContractType> = {
     system: system.impl,
@@ -106,6 +110,7 @@ export async function createServices(options: CreateServicesOptions): Promise<Se
     secrets: secrets.impl,
     ssh: sshImpl(hostKeyPrompts),
     tunnels: tunnelsImpl(tunnels),
+    terminal: terminalImpl(terminals),
   };
   const routes = createRouter(appContract, impl);
 
@@ -117,6 +122,7 @@ export async function createServices(options: CreateServicesOptions): Promise<Se
     secretStore,
     sshPool,
     tunnels,
+    terminals,
     dispose: () => store.dispose(),
   };
 }

@@ -3,6 +3,7 @@ import { secretsContract } from './secrets';
 import { settingsContract } from './settings';
 import { sshContract } from './ssh';
 import { systemContract } from './system';
+import { terminalContract } from './terminal';
 import { tunnelsContract } from './tunnels';
 
 /**
@@ -15,6 +16,7 @@ export const appContract = {
   secrets: secretsContract,
   ssh: sshContract,
   tunnels: tunnelsContract,
+  terminal: terminalContract,
 } as const;
 
 export type AppContractType = typeof appContract;

@@ -210,6 +210,20 @@ export class Ssh2Connection implements Disposable {
     });
   }
 
+  /** An interactive shell channel with a pty of the given size. */
+  shell(pty: { term: string; cols: number; rows: number }): Promise<ClientChannel> {
+    return new Promise((resolve, reject) => {
+      if (this.closed) {
+        reject(new AppError('UNAVAILABLE', `${hopKey(this.config)}: connection is closed`));
+        return;
+      }
+      this.client.shell({ term: pty.term, cols: pty.cols, rows: pty.rows, width: 0, height: 0 }, (err, channel) => {
+        if (err) reject(new AppError('UNAVAILABLE', `${hopKey(this.config)} refused a shell: ${err.message}`, { cause: err }));
+        else resolve(channel);
+      });
+    });
+  }
+
   /** Runs a remote command built from an argument array (POSIX-quoted, never concatenated). */
   exec(argv: string[], opts: { signal?: AbortSignal; stdin?: string; maxOutputBytes?: number; pty?: ExecOptions['pty'] } = {}): Promise<ExecResult> {
     const command = buildCommand(argv);

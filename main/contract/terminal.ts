@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import { defineContract, method, notification, stream } from './define';
+import { HopSchema } from './tunnels';
+
+const SessionId = z.string().min(1).max(64).regex(/^[A-Za-z0-9-]+$/);
+const Cols = z.number().int().min(2).max(1000);
+const Rows = z.number().int().min(1).max(500);
+
+export const TerminalTargetSchema = z.discriminatedUnion('kind', [
+  /** The user's login shell through a pty. */
+  z.object({ kind: z.literal('local'), cwd: z.string().max(4096).optional() }),
+  /** An interactive shell on a host through the shared SSH layer (jump hosts, host key checks). */
+  z.object({ kind: z.literal('ssh'), target: HopSchema, jumps: z.array(HopSchema).max(8).default([]) }),
+]);
+export type TerminalTarget = z.infer<typeof TerminalTargetSchema>;
+
+export const TerminalSessionSchema = z.object({
+  id: SessionId,
+  title: z.string(),
+  /** "local" or user@host:port. */
+  host: z.string(),
+  kind: z.enum(['local', 'ssh']),
+  state: z.enum(['starting', 'running', 'exited', 'failed']),
+  exitCode: z.number().int().nullable().optional(),
+  exitSignal: z.string().nullable().optional(),
+  cols: Cols,
+  rows: Rows,
+  pid: z.number().int().optional(),
+});
+export type TerminalSession = z.infer<typeof TerminalSessionSchema>;
+
+export const TerminalOutputSchema = z.discriminatedUnion('kind', [
+  /** Output batched over a few milliseconds. Acknowledge its length once xterm.js has parsed it. */
+  z.object({ kind: z.literal('data'), data: z.string() }),
+  z.object({ kind: z.literal('title'), title: z.string().max(512) }),
+  z.object({ kind: z.literal('state'), session: TerminalSessionSchema }),
+]);
+export type TerminalOutput = z.infer<typeof TerminalOutputSchema>;
+
+export const HostRunResultSchema = z.object({
+  host: z.string(),
+  state: z.enum(['running', 'done', 'failed']),
+  exitCode: z.number().int().nullable().optional(),
+  stdout: z.string(),
+  stderr: z.string(),
+  error: z.string().optional(),
+  durationMs: z.number().optional(),
+});
+export type HostRunResult = z.infer<typeof HostRunResultSchema>;
+
+export const terminalContract = defineContract({
+  open: method({
+    input: z.object({ target: TerminalTargetSchema, cols: Cols, rows: Rows }),
+    output: TerminalSessionSchema,
+    timeoutMs: 60_000,
+  }),
+  list: method({ input: z.null(), output: z.array(TerminalSessionSchema) }),
+  /** Ends the process or channel and forgets the session. */
+  close: method({ input: z.object({ id: SessionId }), output: z.null() }),
+  /** The session's state first, then its output; flow-controlled by ack. */
+  output: stream({ input: z.object({ id: SessionId }), event: TerminalOutputSchema }),
+  input: notification({ input: z.object({ id: SessionId, data: z.string().max(1024 * 1024) }) }),
+  resize: notification({ input: z.object({ id: SessionId, cols: Cols, rows: Rows }) }),
+  /** Characters the renderer has parsed; the source resumes when few are outstanding. */
+  ack: notification({ input: z.object({ id: SessionId, chars: z.number().int().min(0) }) }),
+  /** Runs one command (an argument array, quoted for the remote shell) on several hosts at once. */
+  runOnHosts: stream({
+    input: z.object({
+      argv: z.array(z.string().max(16_384)).min(1).max(256),
+      hosts: z.array(z.object({ target: HopSchema, jumps: z.array(HopSchema).max(8).default([]) })).min(1).max(256),
+      timeoutSec: z.number().int().min(1).max(3600).default(60),
+    }),
+    event: HostRunResultSchema,
+  }),
+});

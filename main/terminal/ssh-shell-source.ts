@@ -1,0 +1,72 @@
+import { StringDecoder } from 'node:string_decoder';
+import type { ClientChannel } from 'ssh2';
+import { Emitter } from '../contract/lifecycle';
+import type { ConnectionLease } from '../ssh/connection-pool';
+import type { TerminalExit, TerminalSource } from './terminal-source';
+
+/** An interactive shell on a host over the shared SSH connection (its lease is released on dispose). */
+export class SshShellSource implements TerminalSource {
+  private readonly dataEmitter = new Emitter<string>();
+  private readonly exitEmitter = new Emitter<TerminalExit>();
+  readonly onData = this.dataEmitter.event;
+  readonly onExit = this.exitEmitter.event;
+  readonly pid = undefined;
+  private exit: TerminalExit = { code: null, signal: null };
+  private ended = false;
+
+  private constructor(
+    private readonly channel: ClientChannel,
+    private readonly lease: ConnectionLease,
+  ) {
+    const out = new StringDecoder('utf8');
+    const err = new StringDecoder('utf8');
+    channel.on('data', (d: Buffer) => this.dataEmitter.fire(out.write(d)));
+    channel.stderr.on('data', (d: Buffer) => this.dataEmitter.fire(err.write(d)));
+    channel.on('exit', (code: number | null, signal?: string) => {
+      this.exit = { code: code ?? null, signal: signal ?? null };
+    });
+    channel.on('close', () => this.end());
+    lease.onDidChangeState((s) => {
+      if (s.kind !== 'ready' && s.kind !== 'connecting') this.end();
+    });
+  }
+
+  static async open(lease: ConnectionLease, size: { cols: number; rows: number }, signal?: AbortSignal): Promise<SshShellSource> {
+    try {
+      const conn = await lease.whenReady(signal);
+      const channel = await conn.shell({ term: 'xterm-256color', cols: size.cols, rows: size.rows });
+      return new SshShellSource(channel, lease);
+    } catch (err) {
+      lease.dispose();
+      throw err;
+    }
+  }
+
+  private end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.exitEmitter.fire(this.exit);
+  }
+
+  write(data: string): void {
+    if (!this.ended) this.channel.write(data);
+  }
+
+  resize(cols: number, rows: number): void {
+    if (!this.ended) this.channel.setWindow(rows, cols, 0, 0);
+  }
+
+  pause(): void {
+    this.channel.pause();
+  }
+
+  resume(): void {
+    this.channel.resume();
+  }
+
+  dispose(): void {
+    if (!this.ended) this.channel.close();
+    this.lease.dispose();
+    this.dataEmitter.dispose();
+  }
+}

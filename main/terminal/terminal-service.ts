@@ -1,0 +1,24 @@
+import type { ContractImpl } from '../contract/define';
+import { toDisposable } from '../contract/lifecycle';
+import type { terminalContract } from '../contract/terminal';
+import type { TerminalManager } from './terminal-manager';
+
+export function terminalImpl(manager: TerminalManager): ContractImpl<typeof terminalContract> {
+  return {
+    open: ({ target, cols, rows }, ctx) => manager.open(target, cols, rows, ctx.signal),
+    list: () => manager.list(),
+    close: ({ id }) => {
+      manager.close(id);
+      return null;
+    },
+    output: ({ id }, sink) => manager.attach(id, (e) => sink.next(e)),
+    input: ({ id, data }) => manager.write(id, data),
+    resize: ({ id, cols, rows }) => manager.resize(id, cols, rows),
+    ack: ({ id, chars }) => manager.ack(id, chars),
+    runOnHosts: ({ argv, hosts, timeoutSec }, sink) => {
+      const ctrl = new AbortController();
+      void manager.runOnHosts(argv, hosts, timeoutSec, (r) => sink.next(r), ctrl.signal).then(() => sink.end());
+      return toDisposable(() => ctrl.abort());
+    },
+  };
+}

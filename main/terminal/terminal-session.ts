@@ -1,0 +1,147 @@
+import { Emitter, type Disposable } from '../contract/lifecycle';
+import type { TerminalOutput, TerminalSession as SessionInfo } from '../contract/terminal';
+import type { TerminalSource } from './terminal-source';
+
+export interface FlowControl {
+  /** Pause the source above this many characters sent but not yet acknowledged. */
+  highWatermarkChars: number;
+  /** Resume it below this many. */
+  lowWatermarkChars: number;
+  /** Output is gathered for this long before it is sent as one frame. */
+  batchMs: number;
+  /** A frame never carries more than this. */
+  maxFrameChars: number;
+}
+
+export const DEFAULT_FLOW: FlowControl = { highWatermarkChars: 256 * 1024, lowWatermarkChars: 32 * 1024, batchMs: 4, maxFrameChars: 64 * 1024 };
+
+// OSC 0 / OSC 2: set window title, ended by BEL or ST.
+// eslint-disable-next-line no-control-regex -- escape sequences are control characters
+const TITLE_RE = /\x1b\][02];([^\x07\x1b]{0,512})(?:\x07|\x1b\\)/g;
+
+/**
+ * One terminal: batches the source's output, tracks what the renderer has not acknowledged yet
+ * and pauses the source above the high watermark, so nothing is dropped and no queue grows
+ * without bound. Output waits (bounded the same way) while nobody is attached.
+ */
+export class TerminalSession implements Disposable {
+  private pending: string[] = [];
+  private pendingChars = 0;
+  private unacked = 0;
+  private paused = false;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly outEmitter = new Emitter<TerminalOutput>();
+  private attached = 0;
+  private readonly disposables: Disposable[] = [];
+  info: SessionInfo;
+
+  constructor(
+    info: SessionInfo,
+    private readonly source: TerminalSource,
+    private readonly flow: FlowControl = DEFAULT_FLOW,
+  ) {
+    this.info = { ...info, state: 'running', ...(source.pid !== undefined ? { pid: source.pid } : {}) };
+    this.disposables.push(source.onData((d) => this.onData(d)));
+    this.disposables.push(
+      source.onExit((e) => {
+        this.flush();
+        this.info = { ...this.info, state: 'exited', exitCode: e.code, exitSignal: e.signal };
+        this.outEmitter.fire({ kind: 'state', session: this.info });
+      }),
+    );
+  }
+
+  get unackedChars(): number {
+    return this.unacked;
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  private onData(data: string): void {
+    if (!data) return;
+    for (const m of data.matchAll(TITLE_RE)) {
+      this.info = { ...this.info, title: m[1]! };
+      this.outEmitter.fire({ kind: 'title', title: m[1]! });
+    }
+    this.pending.push(data);
+    this.pendingChars += data.length;
+    this.unacked += data.length;
+    this.checkPause();
+    if (!this.attached) return;
+    if (this.pendingChars >= this.flow.maxFrameChars) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), this.flow.batchMs);
+  }
+
+  private checkPause(): void {
+    if (!this.paused && this.unacked > this.flow.highWatermarkChars) {
+      this.paused = true;
+      this.source.pause();
+    }
+  }
+
+  private flush(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    if (!this.attached || this.pendingChars === 0) return;
+    const all = this.pending.join('');
+    this.pending = [];
+    this.pendingChars = 0;
+    for (let i = 0; i < all.length; i += this.flow.maxFrameChars) {
+      this.outEmitter.fire({ kind: 'data', data: all.slice(i, i + this.flow.maxFrameChars) });
+    }
+  }
+
+  /** The renderer parsed this many characters. */
+  ack(chars: number): void {
+    this.unacked = Math.max(0, this.unacked - chars);
+    if (this.paused && this.unacked < this.flow.lowWatermarkChars) {
+      this.paused = false;
+      this.source.resume();
+    }
+  }
+
+  /** A renderer attaches: it gets the state, then what waited, then live output. */
+  attach(listener: (e: TerminalOutput) => void): Disposable {
+    this.attached++;
+    // What an earlier, vanished renderer never acknowledged is not owed any more; what is
+    // still pending is sent now and counted again.
+    this.unacked = this.pendingChars;
+    const sub = this.outEmitter.event(listener);
+    listener({ kind: 'state', session: this.info });
+    this.flush();
+    if (this.paused && this.unacked < this.flow.lowWatermarkChars) {
+      this.paused = false;
+      this.source.resume();
+    }
+    return {
+      dispose: () => {
+        sub.dispose();
+        this.attached--;
+      },
+    };
+  }
+
+  get attachedCount(): number {
+    return this.attached;
+  }
+
+  write(data: string): void {
+    this.source.write(data);
+  }
+
+  resize(cols: number, rows: number): void {
+    this.info = { ...this.info, cols, rows };
+    this.source.resize(cols, rows);
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    for (const d of this.disposables) d.dispose();
+    this.source.dispose();
+    this.outEmitter.dispose();
+  }
+}
