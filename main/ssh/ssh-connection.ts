@@ -1,7 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import type { Duplex } from 'node:stream';
-import { Client, utils, type AnyAuthMethod, type AuthenticationType, type ClientChannel, type ConnectConfig, type NextAuthHandler, type TcpConnectionDetails, type ExecOptions } from 'ssh2';
+import ssh2, { type AnyAuthMethod, type AuthenticationType, type Client as Ssh2Client, type ClientChannel, type ConnectConfig, type NextAuthHandler, type TcpConnectionDetails, type ExecOptions } from 'ssh2';
+
+// ssh2 is CommonJS: under Node's ESM loader only its default export is reliable.
+const { Client, utils } = ssh2;
+type Client = Ssh2Client;
 import { AppError } from '../contract/errors';
 import { Emitter, type Disposable, type Event } from '../contract/lifecycle';
 import { classifySshError } from './ssh-errors';
