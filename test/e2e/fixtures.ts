@@ -1,0 +1,100 @@
+import { test as base, expect, type ConsoleMessage, type Page } from '@playwright/test';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startProcess, type ManagedProcess } from '../harness/proc';
+import { makeTempDir, type TempDir } from '../harness/tmp';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** What `drover serve` prints on stdout once it listens. */
+const URL_LINE = /^Drover web UI: (http:\/\/127\.0\.0\.1:(\d+)\/\?token=([A-Za-z0-9_-]+))\s*$/m;
+
+export interface DroverServer {
+  /** http://127.0.0.1:PORT/?token=TOKEN, as printed. */
+  readonly url: string;
+  /** http://127.0.0.1:PORT */
+  readonly origin: string;
+  readonly port: number;
+  readonly token: string;
+  readonly pid: number;
+  readonly configDir: string;
+  logs(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `node bin/drover.mjs serve --port <port> --config-dir <dir>` and waits for its URL line.
+ * The process is stopped by stop() (and by the harness's exit hooks at the latest).
+ */
+export async function startDrover(options: { port?: number; configDir?: TempDir } = {}): Promise<DroverServer> {
+  if (!fs.existsSync(path.join(repoRoot, 'dist/renderer/index.html'))) {
+    throw new Error('dist/renderer is not built: run `node scripts/build.mjs renderer` (npm run test:e2e does it)');
+  }
+  const dir = options.configDir ?? (await makeTempDir('drover-e2e-'));
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env.DROVER_CONFIG_DIR;
+  delete env.DROVER_SECRETS;
+  const proc: ManagedProcess = await startProcess({
+    name: 'drover serve',
+    command: process.execPath,
+    args: ['bin/drover.mjs', 'serve', '--port', String(options.port ?? 0), '--config-dir', dir.path],
+    cwd: repoRoot,
+    env,
+  });
+  const deadline = Date.now() + 30_000;
+  let match: RegExpExecArray | null = null;
+  while (!(match = URL_LINE.exec(proc.logs()))) {
+    if (proc.exitStatus) throw new Error(`drover serve exited before printing its URL:\n${proc.logs()}`);
+    if (Date.now() > deadline) {
+      await proc.stop();
+      throw new Error(`drover serve printed no URL within 30 s:\n${proc.logs()}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const [, url, port, token] = match as unknown as [string, string, string, string];
+  return {
+    url,
+    origin: new URL(url).origin,
+    port: Number(port),
+    token,
+    pid: proc.pid,
+    configDir: dir.path,
+    logs: () => proc.logs(),
+    async stop() {
+      await proc.stop();
+      if (!options.configDir) await dir.remove();
+    },
+  };
+}
+
+/** Console errors and uncaught page errors, collected from the moment the page exists. */
+export function collectPageErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('console', (m: ConsoleMessage) => {
+    if (m.type() === 'error') errors.push(`console: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  return errors;
+}
+
+export const test = base.extend<{ pageErrors: string[] }, { drover: DroverServer }>({
+  /** One server for the worker (one worker): started before the first test, stopped after the last. */
+  drover: [
+    // eslint-disable-next-line no-empty-pattern -- Playwright fixtures take their dependencies as a pattern
+    async ({}, use) => {
+      const server = await startDrover();
+      try {
+        await use(server);
+      } finally {
+        await server.stop();
+      }
+    },
+    { scope: 'worker', timeout: 60_000 },
+  ],
+  pageErrors: async ({ page }, use) => {
+    await use(collectPageErrors(page));
+  },
+});
+
+export { expect };
