@@ -35,6 +35,8 @@ export async function startDrover(options: { port?: number; configDir?: TempDir 
   const env: NodeJS.ProcessEnv = { ...process.env };
   delete env.DROVER_CONFIG_DIR;
   delete env.DROVER_SECRETS;
+  // One process, so `pid` is the server's (the CLI otherwise re-executes itself with V8 flags).
+  env.DROVER_NO_REEXEC = '1';
   const proc: ManagedProcess = await startProcess({
     name: 'drover serve',
     command: process.execPath,
