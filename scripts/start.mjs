@@ -10,6 +10,7 @@
 // Environment: DROVER_NO_ELECTRON=1 forces the web host; DROVER_ELECTRON_DOWNLOAD_TIMEOUT_MS bounds
 // the binary download (default 180000); arguments after `npm start --` go to Electron or serve.
 import { spawn } from 'node:child_process';
+import { TRAFFIC_V8_FLAGS } from '../bin/traffic-v8-flags.mjs';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -146,7 +147,8 @@ export async function findElectron() {
 
 /** Electron with the package root as app (package.json main = dist/electron/main.cjs). */
 function runElectron(binary) {
-  const electronArgs = [root, ...args];
+  // The main process carries tunnel traffic through ssh2: the same young generation as the CLI.
+  const electronArgs = [`--js-flags=${TRAFFIC_V8_FLAGS.join(' ')}`, root, ...args];
   if (process.platform === 'linux' && process.getuid?.() === 0) {
     log('Running as root: starting Electron with --no-sandbox (Chromium refuses root otherwise).');
     electronArgs.unshift('--no-sandbox');
