@@ -156,7 +156,10 @@ class ConnectionSlot implements Disposable {
     } else if ((ps.kind === 'backoff' || ps.kind === 'waiting') && this.state.kind === 'backoff') {
       // Our retries cannot succeed before the jump host is back: wait for it instead.
       this.clearTimers();
-      this.setState({ kind: 'waiting', on: this.parent!.key, error: this.state.error });
+      this.setState({ kind: 'waiting', on: this.parent!.key, error: ps.error ?? this.state.error });
+    } else if ((ps.kind === 'backoff' || ps.kind === 'waiting') && this.state.kind === 'waiting' && ps.error && ps.error !== this.state.error) {
+      // Keep showing why the jump host is not up (its own cause, or the cause further up the chain).
+      this.setState({ kind: 'waiting', on: this.state.on, error: ps.error });
     }
   }
 

@@ -15,6 +15,12 @@ export interface TunnelManagerDeps {
   statusIntervalMs?: number;
 }
 
+/** Whether a running tunnel must reconnect to apply the change (anything but name and autostart). */
+export function connectionSettingsChanged(a: TunnelProfile, b: TunnelProfile): boolean {
+  const strip = (p: TunnelProfile) => JSON.stringify({ ...p, name: '', autostart: false });
+  return strip(a) !== strip(b);
+}
+
 /** Owns the tunnel profiles and their runners; publishes throttled status events. */
 export class TunnelManager implements Disposable {
   private profiles = new Map<string, TunnelProfile>();
@@ -59,17 +65,24 @@ export class TunnelManager implements Disposable {
       ids.add(f.id);
     }
     checkForwardsExposure(profile);
-    const wasRunning = this.runners.get(profile.id)?.runner.isRunning ?? false;
+    const previous = this.profiles.get(profile.id);
+    const existing = this.runners.get(profile.id)?.runner;
+    const wasRunning = existing?.isRunning ?? false;
     const next = new Map(this.profiles);
     next.set(profile.id, profile);
     await this.deps.store?.save([...next.values()]);
     this.profiles = next;
     this.eventEmitter.fire({ kind: 'profile', profile });
-    if (this.runners.has(profile.id)) {
-      this.dropRunner(profile.id);
-      if (wasRunning) await this.start(profile.id);
-      else this.emitStatus(profile.id, true);
+    if (existing) {
+      if (previous && !connectionSettingsChanged(previous, profile)) {
+        // A new name or autostart flag: nothing to reconnect, open connections stay.
+        existing.rename(profile);
+      } else {
+        this.dropRunner(profile.id);
+        if (wasRunning) await this.start(profile.id);
+      }
     }
+    this.eventEmitter.fire({ kind: 'status', status: this.status(profile.id) });
     return profile;
   }
 

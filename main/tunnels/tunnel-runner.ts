@@ -93,11 +93,22 @@ export class TunnelRunner implements Disposable {
   private readonly now: () => number;
 
   constructor(
-    readonly profile: TunnelProfile,
+    private currentProfile: TunnelProfile,
     private readonly deps: RunnerDeps,
   ) {
+    const profile = currentProfile;
     this.now = deps.now ?? Date.now;
     this.forwards = profile.forwards.map((spec) => ({ spec, state: 'stopped', active: new Set(), pending: new Set(), total: 0, failed: 0, bytesIn: 0, bytesOut: 0 }));
+  }
+
+  get profile(): TunnelProfile {
+    return this.currentProfile;
+  }
+
+  /** Takes a new name or autostart flag without touching the connection. */
+  rename(profile: TunnelProfile): void {
+    this.currentProfile = profile;
+    this.changed();
   }
 
   get isRunning(): boolean {

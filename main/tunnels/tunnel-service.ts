@@ -103,6 +103,9 @@ export async function importSshConfigHosts(opts: { file?: string; homeDir?: stri
     const r = resolveSshHost(config, alias, { homeDir, localUser });
     const warnings: ImportResult['warnings'] = r.warnings.map((w) => ({ option: `${path.basename(w.source)}:${w.line}`, message: w.message }));
     if (r.proxyCommand) warnings.push({ option: 'ProxyCommand', message: 'Drover does not run ProxyCommand; use ProxyJump' });
+    if (r.options.ForwardAgent?.[0]?.toLowerCase() === 'yes') {
+      warnings.push({ option: 'ForwardAgent', message: 'Drover does not forward the ssh agent to the server' });
+    }
     const parsed: ParsedForward[] = [];
     const add = (kind: ForwardKind, specs: string[]) => {
       for (const spec of specs) {
@@ -120,7 +123,11 @@ export async function importSshConfigHosts(opts: { file?: string; homeDir?: stri
       hosts.push({
         alias,
         target: HopSchema.parse({ host: r.hostName, port: r.port, user: r.user, ...(r.identityFiles.length ? { identityFiles: r.identityFiles } : {}) }),
-        jumps: r.jumps.map((j) => HopSchema.parse({ host: j.host, port: j.port ?? 22, user: j.user ?? localUser })),
+        // A jump host is itself looked up in the config, as ssh does (its HostName, User, Port, keys).
+        jumps: r.jumps.map((j) => {
+          const jr = resolveSshHost(config, j.host, { homeDir, localUser });
+          return HopSchema.parse({ host: jr.hostName, port: j.port ?? jr.port, user: j.user ?? jr.user, ...(jr.identityFiles.length ? { identityFiles: jr.identityFiles } : {}) });
+        }),
         ...(r.serverAliveInterval ? { keepalive: { intervalSec: r.serverAliveInterval, countMax: r.serverAliveCountMax ?? 3 } } : {}),
         forwards: convertForwards(parsed, warnings, false),
         warnings,

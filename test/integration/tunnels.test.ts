@@ -178,6 +178,31 @@ describe('tunnels over a real sshd', () => {
     manager.stop('half');
   });
 
+  it('renames a running tunnel without dropping its connections; other changes restart it', async () => {
+    const { manager, pool } = makeStack([sshd.knownHostsPath]);
+    const lport = await getFreePort();
+    const p = profile('rename', sshd, [{ id: 'f1', kind: 'local', bindPort: lport, destHost: '127.0.0.1', destPort: echo.port }]);
+    await manager.save(p);
+    await manager.start('rename');
+    await waitState(manager, 'rename', ['up']);
+    const held = net.connect({ host: '127.0.0.1', port: lport });
+    await new Promise<void>((r) => held.once('connect', () => r()));
+    await new Promise((r) => setTimeout(r, 200));
+    const statuses: string[] = [];
+    manager.onDidEvent((e) => e.kind === 'status' && statuses.push(e.status.state));
+    await manager.save({ ...p, name: 'renamed', autostart: true });
+    expect(manager.status('rename')).toMatchObject({ state: 'up' });
+    expect(manager.status('rename').forwards[0]!.activeConnections).toBe(1);
+    expect(statuses).toContain('up');
+    expect(held.destroyed).toBe(false);
+    await manager.save({ ...p, keepalive: { intervalSec: 2, countMax: 2 } });
+    await waitState(manager, 'rename', ['up']);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(held.destroyed).toBe(true);
+    expect(pool.list()).toHaveLength(1);
+    manager.stop('rename');
+  });
+
   it('reports a taken port at once as port in use, with no SSH attempt', async () => {
     const { manager, pool } = makeStack([sshd.knownHostsPath]);
     const blocker = net.createServer();

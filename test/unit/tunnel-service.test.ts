@@ -78,11 +78,16 @@ describe('importing ~/.ssh/config hosts', () => {
         '  User svc',
         '  Port 2222',
         '  IdentityFile ~/.ssh/id_edge',
-        '  ProxyJump ops@bastion:22',
+        '  ProxyJump bastion',
         '  LocalForward 127.0.0.1:9092 10.0.0.5:9092',
         '  DynamicForward 1080',
         '  ServerAliveInterval 10',
         '  ServerAliveCountMax 3',
+        '  ForwardAgent yes',
+        'Host bastion',
+        '  HostName 10.0.0.2',
+        '  User ops',
+        '  Port 2200',
         'Host *.lan',
         '  User root',
         'Host plain',
@@ -90,16 +95,18 @@ describe('importing ~/.ssh/config hosts', () => {
       ].join('\n'),
     );
     const result = await importSshConfigHosts({ file, homeDir: home, user: 'me' });
-    expect(result.hosts.map((h) => h.alias)).toEqual(['edge', 'plain']);
+    expect(result.hosts.map((h) => h.alias)).toEqual(['edge', 'bastion', 'plain']);
     const edge = result.hosts[0]!;
     expect(edge.target).toMatchObject({ host: 'edgegw01.example.net', user: 'svc', port: 2222, identityFiles: [path.join(home, '.ssh', 'id_edge')] });
-    expect(edge.jumps).toEqual([expect.objectContaining({ host: 'bastion', user: 'ops', port: 22 })]);
+    // The jump host is looked up in the config too, as ssh does.
+    expect(edge.jumps).toEqual([expect.objectContaining({ host: '10.0.0.2', user: 'ops', port: 2200 })]);
+    expect(edge.warnings.map((w) => w.option)).toContain('ForwardAgent');
     expect(edge.keepalive).toEqual({ intervalSec: 10, countMax: 3 });
     expect(edge.forwards).toEqual([
       expect.objectContaining({ kind: 'local', bindAddress: '127.0.0.1', bindPort: 9092, destHost: '10.0.0.5', destPort: 9092 }),
       expect.objectContaining({ kind: 'dynamic', bindAddress: '127.0.0.1', bindPort: 1080 }),
     ]);
-    expect(result.hosts[1]!.target).toMatchObject({ host: '192.0.2.10', user: 'me', port: 22 });
+    expect(result.hosts[2]!.target).toMatchObject({ host: '192.0.2.10', user: 'me', port: 22 });
   });
 });
 
