@@ -8,6 +8,7 @@ import {
   SettingOutlined,
   ThunderboltOutlined,
 } from '@ant-design/icons';
+import type { TFunction } from 'i18next';
 import type { ComponentType, ReactNode } from 'react';
 import { DomainsPage } from '../features/domains/domains-page';
 import { EtcdPage } from '../features/etcd/etcd-page';
@@ -16,6 +17,8 @@ import { MinersPage } from '../features/miners/miners-page';
 import { NetbootPage } from '../features/netboot/netboot-page';
 import { SettingsPage } from '../features/settings/settings-page';
 import { TerminalPage } from '../features/terminal/terminal-page';
+import { TERMINAL_SHORTCUTS } from '../features/terminal/terminal-shortcuts';
+import { TUNNEL_SHORTCUTS } from '../features/tunnels/tunnel-shortcuts';
 import { TunnelsPage } from '../features/tunnels/tunnels-page';
 
 export type PageId = 'tunnels' | 'terminal' | 'etcd' | 'miners' | 'netboot' | 'domains' | 'fleet' | 'settings';
@@ -26,12 +29,20 @@ export interface PageDef {
   readonly component: ComponentType;
   /** Alt+<digit> opens it; settings uses Ctrl+, instead. */
   readonly digit?: number;
+  /** Keys that work on this page only; the shortcut help lists them under the page's name. */
+  readonly shortcuts?: readonly PageShortcut[];
+}
+
+/** A page's own key: its alternative key combinations and what it does, in the UI language. */
+export interface PageShortcut {
+  readonly keys: readonly (readonly string[])[];
+  readonly describe: (t: TFunction) => string;
 }
 
 /** The navigation, in menu order. Labels come from "nav.<id>" in the translations. */
 export const PAGES: readonly PageDef[] = [
-  { id: 'tunnels', icon: <NodeIndexOutlined />, component: TunnelsPage, digit: 1 },
-  { id: 'terminal', icon: <CodeOutlined />, component: TerminalPage, digit: 2 },
+  { id: 'tunnels', icon: <NodeIndexOutlined />, component: TunnelsPage, digit: 1, shortcuts: TUNNEL_SHORTCUTS },
+  { id: 'terminal', icon: <CodeOutlined />, component: TerminalPage, digit: 2, shortcuts: TERMINAL_SHORTCUTS },
   { id: 'etcd', icon: <DatabaseOutlined />, component: EtcdPage, digit: 3 },
   { id: 'miners', icon: <ThunderboltOutlined />, component: MinersPage, digit: 4 },
   { id: 'netboot', icon: <CloudServerOutlined />, component: NetbootPage, digit: 5 },

@@ -4,6 +4,7 @@ import { useEffect, useState, type CSSProperties } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ConnectionBanner } from '../components/connection-banner';
 import { ConnectionIndicator } from '../components/connection-indicator';
+import { HostKeyDialog } from '../components/host-key-dialog';
 import { LanguageSwitcher } from '../components/language-switcher';
 import { ThemeSwitcher } from '../components/theme-switcher';
 import { selectVersion } from '../stores/app-store';
@@ -140,6 +141,8 @@ export function Shell() {
         </Layout.Content>
       </Layout>
       <ShortcutHelp open={helpOpen} onClose={() => setHelpOpen(false)} />
+      {/* Host key questions from every feature that opens SSH connections (tunnels, terminals). */}
+      <HostKeyDialog />
     </Layout>
   );
 }

@@ -1,6 +1,7 @@
 import { Modal, Table, Typography } from 'antd';
 import { Fragment } from 'react';
 import { useTranslation } from 'react-i18next';
+import { PAGES } from './pages';
 import { SHORTCUTS, type ShortcutDescription } from './use-shortcuts';
 
 /** The list of keyboard shortcuts (Ctrl+K or ?). */
@@ -51,10 +52,43 @@ export function ShortcutHelp({ open, onClose }: { open: boolean; onClose: () => 
             { key: 'text', dataIndex: 'text' },
           ]}
         />
+        {PAGES.filter((p) => p.shortcuts?.length).map((p) => (
+          <div key={p.id} data-testid={`shortcut-help-${p.id}`}>
+            <Typography.Title level={5} style={{ margin: '16px 0 4px' }}>
+              {t('shortcuts.pageTitle', { page: t(`nav.${p.id}`) })}
+            </Typography.Title>
+            <Table
+              size="small"
+              pagination={false}
+              showHeader={false}
+              rowKey={(row) => row.text}
+              dataSource={p.shortcuts!.map((s) => ({ keys: s.keys, text: s.describe(t) }))}
+              columns={[
+                { key: 'keys', width: 170, render: (_: unknown, row: { keys: readonly (readonly string[])[]; text: string }) => <KeyCombos combos={row.keys} /> },
+                { key: 'text', dataIndex: 'text' },
+              ]}
+            />
+          </div>
+        ))}
         <Typography.Paragraph type="secondary" style={{ marginTop: 12, marginBottom: 0 }}>
           {t('shortcuts.footer')}
         </Typography.Paragraph>
       </div>
     </Modal>
   );
+}
+
+function KeyCombos({ combos }: { combos: readonly (readonly string[])[] }) {
+  const { t } = useTranslation();
+  return combos.map((combo, i) => (
+    <Fragment key={i}>
+      {i > 0 && <Typography.Text type="secondary"> {t('shortcuts.or')} </Typography.Text>}
+      {combo.map((k, j) => (
+        <Fragment key={j}>
+          {j > 0 && '+'}
+          <Typography.Text keyboard>{k}</Typography.Text>
+        </Fragment>
+      ))}
+    </Fragment>
+  ));
 }

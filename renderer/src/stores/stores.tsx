@@ -7,7 +7,11 @@ import { createAppStore, type AppState, type AppStore } from './app-store';
 import { createConnectionStore, type ConnectionStore, type ConnectionStoreState } from './connection-store';
 import { createSecretsStore, type SecretsState, type SecretsStore } from './secrets-store';
 import { createSettingsStore, type SettingsState, type SettingsStore, type SystemPreferences } from './settings-store';
+import { createSshStore, type SshState, type SshStore } from './ssh-store';
 import { createToastStore, type ToastState, type ToastStore } from './toast-store';
+import { createTunnelsStore, type TunnelsState, type TunnelsStore } from './tunnels-store';
+import { createTerminalStore, type TerminalState, type TerminalStore } from './terminal-store';
+import { createXtermScreen } from '../features/terminal/xterm-screen';
 
 /** Every feature store of the page, built once from the api. */
 export interface Stores {
@@ -16,6 +20,9 @@ export interface Stores {
   readonly app: AppStore;
   readonly settings: SettingsStore;
   readonly secrets: SecretsStore;
+  readonly ssh: SshStore;
+  readonly tunnels: TunnelsStore;
+  readonly terminal: TerminalStore;
   dispose(): void;
 }
 
@@ -30,13 +37,22 @@ export function createStores(deps: {
   const app = createAppStore({ api: deps.api, link: deps.link, toasts });
   const settings = createSettingsStore({ api: deps.api, toasts, prefs: deps.prefs });
   const secrets = createSecretsStore({ api: deps.api, toasts });
+  const ssh = createSshStore({ api: deps.api, toasts, link: deps.link });
+  const tunnels = createTunnelsStore({ api: deps.api, toasts });
+  const terminal = createTerminalStore({ api: deps.api, toasts, createScreen: createXtermScreen });
   return {
     connection,
     toasts,
     app,
     settings,
     secrets,
+    ssh,
+    tunnels,
+    terminal,
     dispose() {
+      terminal.dispose();
+      tunnels.dispose();
+      ssh.dispose();
       secrets.dispose();
       settings.dispose();
       app.dispose();
@@ -63,3 +79,6 @@ export const useToastStore = <T,>(selector: (s: ToastState) => T): T => useStore
 export const useAppStore = <T,>(selector: (s: AppState) => T): T => useStore(useStores().app, selector);
 export const useSettingsStore = <T,>(selector: (s: SettingsState) => T): T => useStore(useStores().settings, selector);
 export const useSecretsStore = <T,>(selector: (s: SecretsState) => T): T => useStore(useStores().secrets, selector);
+export const useSshStore = <T,>(selector: (s: SshState) => T): T => useStore(useStores().ssh, selector);
+export const useTunnelsStore = <T,>(selector: (s: TunnelsState) => T): T => useStore(useStores().tunnels, selector);
+export const useTerminalStore = <T,>(selector: (s: TerminalState) => T): T => useStore(useStores().terminal, selector);

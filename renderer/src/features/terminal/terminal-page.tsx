@@ -1,6 +1,206 @@
-import { NotBuiltYet } from '../../components/not-built-yet';
+import { CodeOutlined, CopyOutlined, DesktopOutlined, DownOutlined, DownloadOutlined, NotificationOutlined, PlusOutlined, SearchOutlined, ClusterOutlined, SnippetsOutlined } from '@ant-design/icons';
+import { App, Button, Dropdown, Empty, Segmented, Space, Tabs, Tooltip, type MenuProps } from 'antd';
+import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { useStores, useTerminalStore } from '../../stores/stores';
+import { routeLabel, selectActiveKey, selectActiveTab, selectBroadcast, selectProfiles, selectRecent, selectTabs, selectView, type TerminalView } from '../../stores/terminal-store';
+import { NewTerminalDialog, type NewTerminalKind } from './new-terminal-dialog';
+import { RunOnHosts } from './run-on-hosts';
+import { TabLabel } from './tab-label';
+import { TerminalPane } from './terminal-pane';
+import { TerminalSettingsButton } from './terminal-settings';
+import './terminal.css';
+import { installTerminalTestHook } from './test-hook';
+import { downloadText, transcriptFileName } from './transcript';
+import { asXterm } from './xterm-screen';
 
-/** Placeholder until the terminal feature is built; NotBuiltYet says what will be here. */
+/**
+ * Terminals: tabs of local and SSH shells (xterm.js), broadcast input to several of them, and
+ * running one command on many hosts. Sessions live in the terminal store, so they keep running
+ * (and their output keeps being parsed and acknowledged) while another page is shown.
+ */
 export function TerminalPage() {
-  return <NotBuiltYet page="terminal" />;
+  const { t } = useTranslation();
+  const store = useStores().terminal;
+  const view = useTerminalStore(selectView);
+  const tabs = useTerminalStore(selectTabs);
+  const [dialog, setDialog] = useState<NewTerminalKind | null>(null);
+
+  useEffect(() => installTerminalTestHook(store), [store]);
+
+  return (
+    <div className="drover-term-page" data-testid="terminal-page">
+      <div className="drover-term-toolbar">
+        <Segmented<TerminalView>
+          value={view}
+          onChange={(v) => store.getState().setView(v)}
+          options={[
+            { value: 'terminals', icon: <CodeOutlined />, label: <span data-testid="terminal-view-terminals">{`${t('terminal.views.terminals')}${tabs.length ? ` (${tabs.length})` : ''}`}</span> },
+            { value: 'run', icon: <ClusterOutlined />, label: <span data-testid="terminal-view-run">{t('terminal.views.run')}</span> },
+          ]}
+        />
+        <div style={{ flex: 1 }} />
+        {view === 'terminals' && <TerminalTools onNew={setDialog} />}
+      </div>
+      {view === 'terminals' ? <TerminalWorkspace onNew={setDialog} /> : <RunOnHosts />}
+      {dialog && <NewTerminalDialog initialKind={dialog} onClose={() => setDialog(null)} />}
+    </div>
+  );
+}
+
+/** "New terminal" (local shell in one click; SSH, saved targets and recent hosts in its menu). */
+function NewTerminalButton({ onNew }: { onNew: (kind: NewTerminalKind) => void }) {
+  const { t } = useTranslation();
+  const store = useStores().terminal;
+  const profiles = useTerminalStore(selectProfiles);
+  const recent = useTerminalStore(selectRecent);
+  const items: MenuProps['items'] = [
+    { key: 'local', icon: <DesktopOutlined />, label: t('terminal.localShell') },
+    { key: 'ssh', icon: <CodeOutlined />, label: t('terminal.sshEllipsis') },
+    ...(profiles.length
+      ? [
+          { type: 'divider' as const },
+          { type: 'group' as const, label: t('terminal.profilesGroup'), children: profiles.map((p) => ({ key: p.key, label: <span title={routeLabel(p.target, p.jumps)}>{p.name}</span> })) },
+        ]
+      : []),
+    ...(recent.length
+      ? [{ type: 'divider' as const }, { type: 'group' as const, label: t('terminal.recentGroup'), children: recent.map((p) => ({ key: p.key, label: <span className="drover-mono">{p.name}</span> })) }]
+      : []),
+  ];
+  const onClick: MenuProps['onClick'] = ({ key }) => {
+    if (key === 'local') store.getState().openTerminal({ kind: 'local' });
+    else if (key === 'ssh') onNew('ssh');
+    else {
+      const d = [...profiles, ...recent].find((x) => x.key === key);
+      if (d) store.getState().openTerminal({ kind: 'ssh', target: d.target, jumps: [...d.jumps] });
+    }
+  };
+  return (
+    <Space.Compact>
+      <Button type="primary" icon={<PlusOutlined />} onClick={() => store.getState().openTerminal({ kind: 'local' })} data-testid="terminal-new-local">
+        {t('terminal.localShell')}
+      </Button>
+      <Dropdown
+        menu={{ items, onClick }}
+        trigger={['click']}
+        placement="bottomRight"
+        onOpenChange={(open) => {
+          if (open) void store.getState().loadProfiles();
+        }}
+      >
+        <Button type="primary" icon={<DownOutlined />} aria-label={t('terminal.newTerminal')} data-testid="terminal-new-menu" />
+      </Dropdown>
+      <Button icon={<CodeOutlined />} onClick={() => onNew('ssh')} data-testid="terminal-new-ssh">
+        {t('terminal.sshEllipsis')}
+      </Button>
+    </Space.Compact>
+  );
+}
+
+function TerminalTools({ onNew }: { onNew: (kind: NewTerminalKind) => void }) {
+  const { t } = useTranslation();
+  const { message } = App.useApp();
+  const store = useStores().terminal;
+  const active = useTerminalStore(selectActiveTab);
+  const broadcast = useTerminalStore(selectBroadcast);
+  const tabs = useTerminalStore(selectTabs);
+  const screen = active ? asXterm(store.getState().screen(active.key)) : undefined;
+
+  const save = () => {
+    if (!active || !screen) return;
+    const name = transcriptFileName(active.target.kind === 'local' ? 'local' : active.label, Date.now());
+    downloadText(name, screen.transcript());
+    void message.success({ content: t('terminal.transcript.saved', { file: name }), duration: 3 });
+  };
+
+  return (
+    <Space size={8} wrap>
+      <NewTerminalButton onNew={onNew} />
+      <Tooltip title={t('terminal.tools.broadcastKey')}>
+        {broadcast ? (
+          <Button danger type="primary" icon={<NotificationOutlined />} onClick={() => store.getState().stopBroadcast()} data-testid="terminal-broadcast-toggle" data-broadcast="on">
+            {t('terminal.tools.broadcastStop', { count: broadcast.length })}
+          </Button>
+        ) : (
+          <Button icon={<NotificationOutlined />} onClick={() => store.getState().startBroadcast()} disabled={tabs.length < 2} data-testid="terminal-broadcast-toggle" data-broadcast="off">
+            {t('terminal.tools.broadcast')}
+          </Button>
+        )}
+      </Tooltip>
+      <Space.Compact>
+        <Tooltip title={t('terminal.tools.find')}>
+          <Button icon={<SearchOutlined />} disabled={!screen} onClick={() => screen?.requestFind()} aria-label={t('terminal.tools.find')} data-testid="terminal-find" />
+        </Tooltip>
+        <Tooltip title={t('terminal.tools.copy')}>
+          <Button icon={<CopyOutlined />} disabled={!screen} onClick={() => void screen?.copySelection('key')} aria-label={t('terminal.tools.copy')} />
+        </Tooltip>
+        <Tooltip title={t('terminal.tools.paste')}>
+          <Button icon={<SnippetsOutlined />} disabled={!screen || active?.status !== 'running'} onClick={() => screen?.pasteFromClipboard()} aria-label={t('terminal.tools.paste')} />
+        </Tooltip>
+        <Tooltip title={t('terminal.tools.save')}>
+          <Button icon={<DownloadOutlined />} disabled={!screen} onClick={save} aria-label={t('terminal.tools.save')} data-testid="terminal-save" />
+        </Tooltip>
+      </Space.Compact>
+      <TerminalSettingsButton />
+    </Space>
+  );
+}
+
+function TerminalWorkspace({ onNew }: { onNew: (kind: NewTerminalKind) => void }) {
+  const { t } = useTranslation();
+  const store = useStores().terminal;
+  const tabs = useTerminalStore(selectTabs);
+  const activeKey = useTerminalStore(selectActiveKey);
+  const broadcast = useTerminalStore(selectBroadcast);
+
+  if (tabs.length === 0) {
+    return (
+      <div className="drover-term-empty" data-testid="terminal-empty">
+        <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={<span>{t('terminal.empty.title')}</span>}>
+          <p className="drover-term-empty-text">{t('terminal.empty.text')}</p>
+          <Space>
+            <Button type="primary" icon={<DesktopOutlined />} onClick={() => store.getState().openTerminal({ kind: 'local' })} data-testid="terminal-empty-local">
+              {t('terminal.localShell')}
+            </Button>
+            <Button icon={<CodeOutlined />} onClick={() => onNew('ssh')} data-testid="terminal-empty-ssh">
+              {t('terminal.sshEllipsis')}
+            </Button>
+          </Space>
+        </Empty>
+      </div>
+    );
+  }
+
+  return (
+    <div className={`drover-term-workspace${broadcast ? ' is-broadcasting' : ''}`}>
+      <Tabs
+        type="editable-card"
+        size="small"
+        className="drover-term-tabs"
+        activeKey={activeKey ?? undefined}
+        onChange={(k) => store.getState().activate(k)}
+        onEdit={(k, action) => {
+          if (action === 'add') onNew('local');
+          else if (typeof k === 'string') store.getState().closeTab(k);
+        }}
+        addIcon={
+          <Tooltip title={t('terminal.newTerminal')}>
+            <PlusOutlined data-testid="terminal-tabs-add" />
+          </Tooltip>
+        }
+        items={tabs.map((tab) => ({
+          key: tab.key,
+          label: <TabLabel tab={tab} broadcastOn={broadcast !== null} receiving={broadcast?.includes(tab.key) ?? false} />,
+          closable: true,
+          closeIcon: <span aria-label={t('terminal.closeTab')} data-testid={`terminal-tab-close-${tab.key}`} className="drover-term-tab-close">×</span>,
+        }))}
+      />
+      {broadcast && <div className="drover-term-broadcast-hint">{t('terminal.broadcast.hint')}</div>}
+      <div className="drover-term-panes">
+        {tabs.map((tab) => (
+          <TerminalPane key={tab.key} tab={tab} active={tab.key === activeKey} />
+        ))}
+      </div>
+    </div>
+  );
 }

@@ -1,0 +1,361 @@
+import type { AppApi } from '@contract/index';
+import { AppError } from '@contract/errors';
+import { DisposableStore, toDisposable, type Disposable } from '@contract/lifecycle';
+import type { ForwardSpec, ForwardStatus, ImportResult, SshConfigHost, TunnelEvent, TunnelProfile, TunnelStatus } from '@contract/tunnels';
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { ToastStore } from './toast-store';
+
+/** Bytes per second through one forward over one sampling interval. */
+export interface RateSample {
+  readonly atMs: number;
+  /** Remote → local (what the local client receives). */
+  readonly inPerSec: number;
+  /** Local → remote (what the local client sends). */
+  readonly outPerSec: number;
+}
+
+export type TunnelBusy = 'start' | 'stop' | 'retry' | 'remove' | 'save';
+
+export type SaveResult = { readonly ok: true; readonly profile: TunnelProfile } | { readonly ok: false; readonly error: AppError };
+
+export interface SshConfigImport {
+  readonly path: string;
+  readonly hosts: readonly SshConfigHost[];
+  readonly warnings: ImportResult['warnings'];
+}
+
+export interface TunnelsState {
+  /** False until the first snapshot arrived. */
+  readonly loaded: boolean;
+  /** Profile ids in the service's order (creation order: positions do not jump around). */
+  readonly order: readonly string[];
+  readonly profiles: Readonly<Record<string, TunnelProfile>>;
+  /** Missing for a profile that has never run since the service started: it is stopped. */
+  readonly statuses: Readonly<Record<string, TunnelStatus>>;
+  /** Throughput history per forward (key: trafficKey), oldest first, while the tunnel runs. */
+  readonly traffic: Readonly<Record<string, readonly RateSample[]>>;
+  /** A call in flight per profile (buttons show a spinner and do not fire twice). */
+  readonly busy: Readonly<Record<string, TunnelBusy>>;
+  /** The events stream ended with an error: the list may be stale. */
+  readonly streamError: AppError | null;
+  start(id: string): Promise<void>;
+  stop(id: string): Promise<void>;
+  /** Start when stopped or failed, stop otherwise. */
+  toggle(id: string): Promise<void>;
+  retryNow(id: string): Promise<void>;
+  remove(id: string): Promise<boolean>;
+  setAutostart(id: string, autostart: boolean): Promise<void>;
+  /** Creates or replaces a profile; the error (INVALID_INPUT with the service's message) is returned for the form to show. */
+  save(profile: TunnelProfile): Promise<SaveResult>;
+  /** Parses an autossh / ssh command line into a draft; throws AppError for the dialog to show. */
+  importCommand(text: string): Promise<ImportResult>;
+  /** Reads ~/.ssh/config on the service's machine; throws AppError for the dialog to show. */
+  importSshConfig(): Promise<SshConfigImport>;
+}
+
+export type TunnelsStore = StoreApi<TunnelsState> & Disposable;
+
+export interface TunnelsStoreDeps {
+  api: AppApi;
+  toasts: ToastStore;
+  /** How events are batched: one flush per animation frame by default. */
+  schedule?: (flush: () => void) => void;
+  /** Throughput sampling period; 0 turns sampling off. */
+  sampleIntervalMs?: number;
+  /** How many samples each sparkline keeps. */
+  historyLength?: number;
+  now?: () => number;
+}
+
+export const SAMPLE_INTERVAL_MS = 1000;
+export const HISTORY_LENGTH = 60;
+
+export function trafficKey(profileId: string, forwardId: string): string {
+  return `${profileId}\u0000${forwardId}`;
+}
+
+/** States in which the tunnel holds its listeners and (re)connects by itself. */
+export function isRunningState(state: TunnelStatus['state']): boolean {
+  return state !== 'stopped' && state !== 'failed';
+}
+
+function defaultSchedule(flush: () => void): void {
+  // requestAnimationFrame pauses in a hidden tab; the queue is bounded (one status per tunnel), and
+  // a timer keeps a background window current enough.
+  if (typeof document !== 'undefined' && document.visibilityState === 'visible' && typeof requestAnimationFrame === 'function') {
+    requestAnimationFrame(flush);
+  } else setTimeout(flush, 100);
+}
+
+/** "-L 127.0.0.1:9092 → 10.0.0.5:9092", as the service labels forwards. */
+export function forwardLabel(f: ForwardSpec): string {
+  const b = `${f.bindAddress.includes(':') ? `[${f.bindAddress}]` : f.bindAddress}:${f.bindPort}`;
+  if (f.kind === 'dynamic') return `-D ${b} (SOCKS5)`;
+  const d = `${f.destHost.includes(':') ? `[${f.destHost}]` : f.destHost}:${f.destPort}`;
+  return f.kind === 'local' ? `-L ${b} → ${d}` : `-R ${b} → ${d}`;
+}
+
+/** True for localhost, 127.0.0.0/8, ::1 and ::ffff:127.x (what the service counts as not exposed). */
+export function isLoopbackAddress(address: string): boolean {
+  const a = address.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  if (a === 'localhost' || a === '::1' || /^0*:(0*:){0,6}0*1$/.test(a) || /^(0+:){7}0*1$/.test(a)) return true;
+  if (/^\d+\.\d+\.\d+\.\d+$/.test(a)) return a.startsWith('127.');
+  const mapped = /^(?:0*:)*:?ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(a);
+  return mapped ? mapped[1]!.startsWith('127.') : false;
+}
+
+function hopKey(h: TunnelProfile['target']): string {
+  const host = h.host.includes(':') ? `[${h.host}]` : h.host;
+  return `${h.user}@${host}:${h.port}`;
+}
+
+/** What a profile that has not run looks like: stopped, counters at zero. */
+export function stoppedStatus(p: TunnelProfile): TunnelStatus {
+  return {
+    profileId: p.id,
+    state: 'stopped',
+    route: [...p.jumps, p.target].map(hopKey).join(' > '),
+    forwards: p.forwards.map(
+      (f): ForwardStatus => ({
+        id: f.id,
+        kind: f.kind,
+        label: forwardLabel(f),
+        state: 'stopped',
+        exposesLan: f.kind !== 'remote' && !isLoopbackAddress(f.bindAddress),
+        activeConnections: 0,
+        totalConnections: 0,
+        failedConnections: 0,
+        bytesIn: 0,
+        bytesOut: 0,
+      }),
+    ),
+    seq: -1,
+  };
+}
+
+/**
+ * The tunnels page's state: profiles and live statuses from tunnels.events (a snapshot, then
+ * profile / status / removed events, applied once per animation frame), a short throughput
+ * history per forward, and the actions that call the service.
+ */
+export function createTunnelsStore(deps: TunnelsStoreDeps): TunnelsStore {
+  const remote = deps.api.tunnels;
+  const report = deps.toasts.getState().reportError;
+  const disposables = new DisposableStore();
+  const schedule = deps.schedule ?? defaultSchedule;
+  const now = deps.now ?? Date.now;
+  const historyLength = deps.historyLength ?? HISTORY_LENGTH;
+
+  // ---- events, batched per frame ----
+  let queue: TunnelEvent[] = [];
+  let scheduled = false;
+  let disposed = false;
+  const flush = () => {
+    scheduled = false;
+    if (disposed || queue.length === 0) return;
+    const events = queue;
+    queue = [];
+    store.setState((s) => events.reduce(applyEvent, s));
+  };
+  const enqueue = (event: TunnelEvent) => {
+    if (event.kind === 'snapshot') queue = [event];
+    else if (event.kind === 'status') {
+      // Bounded: a newer status of a tunnel replaces one still waiting.
+      const i = queue.findIndex((e) => e.kind === 'status' && e.status.profileId === event.status.profileId);
+      if (i >= 0) queue[i] = event;
+      else queue.push(event);
+    } else queue.push(event);
+    if (!scheduled) {
+      scheduled = true;
+      schedule(flush);
+    }
+  };
+  const store = createStore<TunnelsState>()((set, get) => {
+    /** Runs one call per profile at a time, marking it busy; errors become toasts. */
+    const run = async <T>(id: string, busy: TunnelBusy, action: Parameters<typeof report>[1], call: () => Promise<T>): Promise<T | undefined> => {
+      if (get().busy[id]) return undefined;
+      set((s) => ({ busy: { ...s.busy, [id]: busy } }));
+      try {
+        return await call();
+      } catch (err) {
+        report(err, action);
+        return undefined;
+      } finally {
+        set((s) => {
+          const next = { ...s.busy };
+          delete next[id];
+          return { busy: next };
+        });
+      }
+    };
+    /** A call's answer is as fresh as the events sent before it: queued behind them, in order. */
+    const applyStatus = (status: TunnelStatus | undefined) => {
+      if (status) enqueue({ kind: 'status', status });
+    };
+
+    return {
+      loaded: false,
+      order: [],
+      profiles: {},
+      statuses: {},
+      traffic: {},
+      busy: {},
+      streamError: null,
+      async start(id) {
+        applyStatus(await run(id, 'start', 'startTunnel', () => remote.start({ id })));
+      },
+      async stop(id) {
+        applyStatus(await run(id, 'stop', 'stopTunnel', () => remote.stop({ id })));
+      },
+      async toggle(id) {
+        const state = get().statuses[id]?.state ?? 'stopped';
+        if (isRunningState(state)) await get().stop(id);
+        else await get().start(id);
+      },
+      async retryNow(id) {
+        applyStatus(await run(id, 'retry', 'retryTunnel', () => remote.retryNow({ id })));
+      },
+      async remove(id) {
+        const done = await run(id, 'remove', 'deleteTunnel', async () => {
+          await remote.remove({ id });
+          return true;
+        });
+        return done === true;
+      },
+      async setAutostart(id, autostart) {
+        const profile = get().profiles[id];
+        if (!profile || profile.autostart === autostart) return;
+        await run(id, 'save', 'saveTunnel', () => remote.save({ ...profile, autostart }));
+      },
+      async save(profile) {
+        try {
+          const saved = await remote.save(profile);
+          // Shown at once; the profile event that follows carries the same.
+          set((s) => applyEvent(s, { kind: 'profile', profile: saved }));
+          return { ok: true, profile: saved };
+        } catch (err) {
+          const error = AppError.from(err);
+          // Refusals of the input belong in the form; anything else is also a toast.
+          if (error.code !== 'INVALID_INPUT') report(error, 'saveTunnel');
+          return { ok: false, error };
+        }
+      },
+      importCommand: (text) => remote.importCommand({ text }),
+      importSshConfig: () => remote.importSshConfig(null),
+    };
+  });
+
+  disposables.add(
+    remote.events(null, {
+      next: (event) => {
+        if (store.getState().streamError) store.setState({ streamError: null });
+        enqueue(event);
+      },
+      end: (err) => {
+        if (!err) return;
+        store.setState({ streamError: err });
+        report(err, 'watchTunnels');
+      },
+    }),
+  );
+  disposables.add(toDisposable(() => (disposed = true)));
+
+  // ---- throughput: bytes/s from successive statuses, sampled on a fixed period ----
+  const intervalMs = deps.sampleIntervalMs ?? SAMPLE_INTERVAL_MS;
+  if (intervalMs > 0) {
+    const last = new Map<string, { atMs: number; bytesIn: number; bytesOut: number }>();
+    const sample = () => {
+      const s = store.getState();
+      const t = now();
+      const next: Record<string, readonly RateSample[]> = {};
+      let changed = false;
+      const seen = new Set<string>();
+      for (const status of Object.values(s.statuses)) {
+        if (!isRunningState(status.state)) continue;
+        for (const f of status.forwards) {
+          const key = trafficKey(status.profileId, f.id);
+          seen.add(key);
+          const prev = last.get(key);
+          last.set(key, { atMs: t, bytesIn: f.bytesIn, bytesOut: f.bytesOut });
+          const history = s.traffic[key] ?? [];
+          if (!prev || t <= prev.atMs) {
+            next[key] = history;
+            continue;
+          }
+          const dt = (t - prev.atMs) / 1000;
+          // Counters start again at zero when a tunnel restarts: that interval counts as idle.
+          const rate = (cur: number, before: number) => (cur >= before ? (cur - before) / dt : 0);
+          const point: RateSample = { atMs: t, inPerSec: rate(f.bytesIn, prev.bytesIn), outPerSec: rate(f.bytesOut, prev.bytesOut) };
+          next[key] = [...history, point].slice(-historyLength);
+          changed = true;
+        }
+      }
+      for (const key of [...last.keys()]) if (!seen.has(key)) last.delete(key);
+      if (changed || Object.keys(s.traffic).length !== Object.keys(next).length) store.setState({ traffic: next });
+    };
+    const timer = setInterval(sample, intervalMs);
+    disposables.add(toDisposable(() => clearInterval(timer)));
+  }
+
+  return Object.assign(store, { dispose: () => disposables.dispose() });
+}
+
+function applyEvent(s: TunnelsState, e: TunnelEvent): TunnelsState {
+  switch (e.kind) {
+    case 'snapshot': {
+      const profiles: Record<string, TunnelProfile> = {};
+      for (const p of e.profiles) profiles[p.id] = p;
+      const statuses: Record<string, TunnelStatus> = {};
+      for (const st of e.statuses) if (profiles[st.profileId]) statuses[st.profileId] = st;
+      return { ...s, loaded: true, order: e.profiles.map((p) => p.id), profiles, statuses };
+    }
+    case 'profile': {
+      const p = e.profile;
+      const order = s.order.includes(p.id) ? s.order : [...s.order, p.id];
+      const current = s.statuses[p.id];
+      // A tunnel that does not run is stopped with the new forwards (a running one restarts and
+      // reports its own status).
+      const statuses = !current || !isRunningState(current.state) ? { ...s.statuses, [p.id]: stoppedStatus(p) } : s.statuses;
+      return { ...s, order, profiles: { ...s.profiles, [p.id]: p }, statuses };
+    }
+    case 'status': {
+      const st = e.status;
+      if (!s.profiles[st.profileId]) return s;
+      return { ...s, statuses: { ...s.statuses, [st.profileId]: st } };
+    }
+    case 'removed': {
+      if (!s.profiles[e.profileId]) return s;
+      const profiles = { ...s.profiles };
+      delete profiles[e.profileId];
+      const statuses = { ...s.statuses };
+      delete statuses[e.profileId];
+      const busy = { ...s.busy };
+      delete busy[e.profileId];
+      return { ...s, order: s.order.filter((id) => id !== e.profileId), profiles, statuses, busy };
+    }
+  }
+}
+
+// ---- selectors ----
+
+export const selectTunnelsLoaded = (s: TunnelsState): boolean => s.loaded;
+export const selectTunnelOrder = (s: TunnelsState): readonly string[] => s.order;
+export const selectTunnelProfiles = (s: TunnelsState): Readonly<Record<string, TunnelProfile>> => s.profiles;
+export const selectTunnelStreamError = (s: TunnelsState): AppError | null => s.streamError;
+export const selectProfile =
+  (id: string) =>
+  (s: TunnelsState): TunnelProfile | undefined =>
+    s.profiles[id];
+/** The status, or a stopped one built from the profile when the tunnel has not run. */
+export const selectStatus =
+  (id: string) =>
+  (s: TunnelsState): TunnelStatus | undefined =>
+    s.statuses[id];
+export const selectBusy =
+  (id: string) =>
+  (s: TunnelsState): TunnelBusy | undefined =>
+    s.busy[id];
+export const selectTraffic =
+  (profileId: string, forwardId: string) =>
+  (s: TunnelsState): readonly RateSample[] | undefined =>
+    s.traffic[trafficKey(profileId, forwardId)];
