@@ -83,6 +83,8 @@ const RUNS = intOpt('runs', opt.runs, 1, 20);
 const PART_LINES = Math.min(LINES, 100_000);
 const KEYS = intOpt('keys', opt.keys, 10, 5000);
 const CHROMIUM = opt.chromium!;
+/** Pause between key presses in the echo tests (20 keys a second: a fast typist). */
+const KEY_GAP_MS = 50;
 if (opt.profile !== undefined && opt.profile !== 'e2e' && opt.profile !== 'page_transport') throw new Error('--profile must be e2e or page_transport');
 
 // ---------------------------------------------------------------------------------------------
@@ -327,6 +329,177 @@ async function transportRun(url: string, cwd: string, n: number): Promise<{ seco
   }
 }
 
+/** Keystroke to echo without a browser: the Node client sends a key to `cat`, times its echo. */
+async function transportEcho(url: string, cwd: string, keys: number): Promise<number[]> {
+  const client = await connectWebHost(url, { timeoutMs: 30_000 });
+  try {
+    const { id } = await client.api.terminal.open({ target: { kind: 'local', cwd }, cols: 160, rows: 48 });
+    let waiting: { ch: string; t: number; resolve: (ms: number) => void } | null = null;
+    let seen = '';
+    const sub = client.api.terminal.output(
+      { id },
+      {
+        next: (e) => {
+          if (e.kind !== 'data') return;
+          client.api.terminal.ack({ id, chars: e.data.length });
+          seen = (seen + e.data).slice(-200);
+          if (waiting && e.data.includes(waiting.ch)) {
+            const w = waiting;
+            waiting = null;
+            w.resolve(performance.now() - w.t);
+          }
+        },
+      },
+    );
+    const until = async (re: RegExp) => {
+      const deadline = Date.now() + 15_000;
+      while (!re.test(seen)) {
+        if (Date.now() > deadline) throw new Error(`transport echo: no ${re} within 15 s`);
+        await sleep(20);
+      }
+    };
+    await until(/[#$] $/);
+    client.api.terminal.input({ id, data: 'cat\r' });
+    await sleep(300);
+    const out: number[] = [];
+    const letters = 'abcdefghijklmnopqrstuvwxyz';
+    for (let i = 0; i < keys; i++) {
+      if (i > 0 && i % 60 === 0) {
+        client.api.terminal.input({ id, data: '\r' });
+        await sleep(60);
+      }
+      const ch = letters[i % letters.length]!;
+      await sleep(KEY_GAP_MS);
+      out.push(
+        await new Promise<number>((resolve, reject) => {
+          const t = setTimeout(() => reject(new Error('transport echo: no echo within 10 s')), 10_000);
+          waiting = {
+            ch,
+            t: performance.now(),
+            resolve: (ms) => {
+              clearTimeout(t);
+              resolve(ms);
+            },
+          };
+          client.api.terminal.input({ id, data: ch });
+        }),
+      );
+    }
+    sub.dispose();
+    await client.api.terminal.close({ id });
+    return out;
+  } finally {
+    client.dispose();
+  }
+}
+
+/** Round trips of system.ping over a WebSocket of the page's own (calibration: the browser's WebSocket path). */
+async function pagePing(page: BenchPage, count: number): Promise<number[]> {
+  return page.evaluate(
+    (n) =>
+      new Promise<number[]>((resolve, reject) => {
+        const ws = new WebSocket(`ws://${location.host}/rpc`);
+        const out: number[] = [];
+        let sentAt = 0;
+        let id = 0;
+        const next = () => {
+          sentAt = performance.now();
+          ws.send(JSON.stringify({ t: 'req', id: ++id, m: 'system.ping', p: { echo: 'x' } }));
+        };
+        ws.onmessage = (e) => {
+          const f = JSON.parse(String(e.data)) as { t: string };
+          if (f.t === 'hello') next();
+          else if (f.t === 'res') {
+            out.push(performance.now() - sentAt);
+            if (out.length >= n) {
+              ws.close();
+              resolve(out);
+            } else next();
+          }
+        };
+        ws.onerror = () => reject(new Error('the page could not open its own WebSocket'));
+      }),
+    count,
+  );
+}
+
+/**
+ * Keystroke to echo over a raw WebSocket of the page's own, speaking the protocol directly (no
+ * store, no xterm.js): tells the browser's share of the echo from the app's.
+ */
+async function pageRawEcho(page: BenchPage, cwd: string, keys: number): Promise<number[]> {
+  return page.evaluate(
+    ({ cwd, keys, gapMs }) =>
+      new Promise<number[]>((resolve, reject) => {
+        const ws = new WebSocket(`ws://${location.host}/rpc`);
+        const out: number[] = [];
+        let sessionId = '';
+        let seen = '';
+        let pending: { ch: string; t: number } | null = null;
+        let i = 0;
+        const letters = 'abcdefghijklmnopqrstuvwxyz';
+        const note = (m: string, p: unknown) => ws.send(JSON.stringify({ t: 'note', m, p }));
+        const nextKey = () => {
+          if (i >= keys) {
+            note('terminal.input', { id: sessionId, data: '\u0003' });
+            ws.send(JSON.stringify({ t: 'req', id: 3, m: 'terminal.close', p: { id: sessionId } }));
+            setTimeout(() => {
+              ws.close();
+              resolve(out);
+            }, 200);
+            return;
+          }
+          const ch = letters[i % letters.length]!;
+          i++;
+          setTimeout(() => {
+            pending = { ch, t: performance.now() };
+            note('terminal.input', { id: sessionId, data: ch });
+          }, gapMs);
+        };
+        ws.onmessage = (e) => {
+          const f = JSON.parse(String(e.data)) as { t: string; id?: number; r?: { id: string }; d?: { kind: string; data?: string } };
+          if (f.t === 'hello') ws.send(JSON.stringify({ t: 'req', id: 1, m: 'terminal.open', p: { target: { kind: 'local', cwd }, cols: 160, rows: 48 } }));
+          else if (f.t === 'res' && f.id === 1) {
+            sessionId = f.r!.id;
+            ws.send(JSON.stringify({ t: 'sub', id: 2, m: 'terminal.output', p: { id: sessionId } }));
+          } else if (f.t === 'ev' && f.id === 2 && f.d?.kind === 'data') {
+            const data = f.d.data!;
+            note('terminal.ack', { id: sessionId, chars: data.length });
+            seen = (seen + data).slice(-200);
+            if (pending && data.includes(pending.ch)) {
+              out.push(performance.now() - pending.t);
+              pending = null;
+              nextKey();
+            } else if (!pending && i === 0 && /[#$] $/.test(seen)) {
+              seen = '';
+              note('terminal.input', { id: sessionId, data: 'cat\r' });
+              setTimeout(nextKey, 300);
+            }
+          }
+        };
+        ws.onerror = () => reject(new Error('the page could not open its own WebSocket'));
+        setTimeout(() => reject(new Error(`raw echo: stuck after ${out.length} keys`)), 120_000);
+      }),
+    { cwd, keys, gapMs: KEY_GAP_MS },
+  );
+}
+
+/** The same from the Node client. */
+async function nodePing(url: string, count: number): Promise<number[]> {
+  const client = await connectWebHost(url, { timeoutMs: 30_000 });
+  try {
+    const out: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const t = performance.now();
+      await client.api.system.ping({ echo: 'x' });
+      out.push(performance.now() - t);
+    }
+    return out;
+  } finally {
+    client.dispose();
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // the page, driven either way
 
@@ -400,7 +573,10 @@ interface PageRun {
 async function waitPrompt(page: BenchPage, key: string): Promise<void> {
   const deadline = Date.now() + 30_000;
   while (!(await page.evaluate((k) => /[#$]\s*$/.test(window.__droverTerminals!.text(k).split('\n').pop() ?? ''), key))) {
-    if (Date.now() > deadline) throw new Error('no shell prompt within 30 s');
+    if (Date.now() > deadline) {
+      const last = await page.evaluate((k) => window.__droverTerminals!.text(k).split('\n').slice(-3).join('⏎'), key);
+      throw new Error(`no shell prompt within 30 s; the terminal ends with: ${JSON.stringify(last.slice(-300))}`);
+    }
     await sleep(20);
   }
   await sleep(100);
@@ -482,7 +658,7 @@ async function xtermParseOnly(page: BenchPage, key: string, bytes: number): Prom
 }
 
 /** Keystroke to echo: `cat` reads stdin, the pty echoes each key; timed in the page. */
-async function echoLatency(page: BenchPage, key: string, keys: number): Promise<{ parsed: number[]; rendered: number[]; arrived: number[] }> {
+async function echoLatency(page: BenchPage, key: string, keys: number): Promise<{ parsed: number[]; rendered: number[]; arrived: number[]; sent: number[] }> {
   // A fresh screen and prompt (what the parse-only test wrote is not the shell's).
   await page.evaluate((k) => window.__droverTerminals!.input(k, 'clear\r'), key);
   await waitPrompt(page, key);
@@ -493,10 +669,19 @@ async function echoLatency(page: BenchPage, key: string, keys: number): Promise<
       parsed: [] as number[],
       rendered: [] as number[],
       arrived: [] as number[],
+      /** Keydown to the page sending the key over its WebSocket. */
+      sent: [] as number[],
       renderFrom: 0,
       waiter: null as null | { n: number; resolve: () => void },
     };
     (window as unknown as { __echo: typeof state }).__echo = state;
+    // When the page hands the key to its WebSocket: splits the echo into page → server → page.
+    const send = WebSocket.prototype.send;
+    WebSocket.prototype.send = function (this: WebSocket, data: string | ArrayBufferLike | Blob | ArrayBufferView) {
+      const p = state.pending;
+      if (p && typeof data === 'string' && data.includes('terminal.input') && state.sent.length === state.parsed.length) state.sent.push(performance.now() - p.t);
+      return send.call(this, data);
+    };
     document.addEventListener(
       'keydown',
       (e) => {
@@ -531,6 +716,12 @@ async function echoLatency(page: BenchPage, key: string, keys: number): Promise<
   for (const c of 'cat') await page.press(c);
   await page.press('Enter');
   await sleep(300);
+  // Forget the keys of "cat" itself.
+  await page.evaluate(() => {
+    const s = (window as unknown as { __echo: { pending: unknown; parsed: number[]; rendered: number[]; arrived: number[]; sent: number[] } }).__echo;
+    s.pending = null;
+    for (const list of [s.parsed, s.rendered, s.arrived, s.sent]) list.length = 0;
+  }, null);
   const letters = 'abcdefghijklmnopqrstuvwxyz';
   for (let i = 0; i < keys; i++) {
     if (i > 0 && i % 60 === 0) {
@@ -538,6 +729,9 @@ async function echoLatency(page: BenchPage, key: string, keys: number): Promise<
       await page.press('Enter');
       await sleep(60);
     }
+    // A fast typist: 20 keys a second. Keys sent back to back would land while the page is still
+    // drawing the previous echo, which no person can do.
+    await sleep(KEY_GAP_MS);
     await page.press(letters[i % letters.length]!);
     await page.evaluate(
       (n) =>
@@ -560,8 +754,8 @@ async function echoLatency(page: BenchPage, key: string, keys: number): Promise<
   await page.press('Control+C');
   await sleep(200);
   return page.evaluate(() => {
-    const s = (window as unknown as { __echo: { parsed: number[]; rendered: number[]; arrived: number[] } }).__echo;
-    return { parsed: s.parsed, rendered: s.rendered, arrived: s.arrived };
+    const s = (window as unknown as { __echo: { parsed: number[]; rendered: number[]; arrived: number[]; sent: number[] } }).__echo;
+    return { parsed: s.parsed, rendered: s.rendered, arrived: s.arrived, sent: s.sent };
   }, null);
 }
 
@@ -639,7 +833,10 @@ async function main(): Promise<void> {
   const cpu: Array<{ variant: string; cpu: CpuSnapshot; seconds: number }> = [];
   let tail = { checked: 0, bad: 0 };
   let xtermMs = NaN;
-  let echo: { parsed: number[]; rendered: number[]; arrived: number[] } = { parsed: [], rendered: [], arrived: [] };
+  let echo: { parsed: number[]; rendered: number[]; arrived: number[]; sent: number[] } = { parsed: [], rendered: [], arrived: [], sent: [] };
+  let nodeEcho: number[] = [];
+  let pings = { page: [] as number[], node: [] as number[] };
+  let rawEcho: number[] = [];
   let chromiumVersion = '';
   const slots = new Map<'auto' | 'webgl' | 'playwright', PageSlot>();
 
@@ -727,6 +924,9 @@ async function main(): Promise<void> {
     if (opt.profile) await profileRun(auto.page, auto.key, dataFile, opt.profile === 'page_transport');
     xtermMs = await xtermParseOnly(auto.page, auto.key, FILE_BYTES);
     echo = await echoLatency(auto.page, auto.key, KEYS);
+    nodeEcho = await transportEcho(server.url, tmp.path, KEYS);
+    pings = { page: await pagePing(auto.page, 200), node: await nodePing(server.url, 200) };
+    rawEcho = await pageRawEcho(auto.page, tmp.path, Math.min(KEYS, 200));
 
     // Software WebGL is slow: once, on the first tenth of the file, in a browser of its own (its
     // GPU process would slow down everything else).
@@ -776,8 +976,17 @@ async function main(): Promise<void> {
     e2e_webgl_mbps: round(median(mbps.e2e_webgl)),
     e2e_playwright_mbps: round(median(mbps.e2e_playwright)),
     xterm_parse_mbps: round(FILE_BYTES / MB / (xtermMs / 1000)),
+    echo_sent_p50_ms: round(percentile(echo.sent, 50), 2),
+    echo_sent_p95_ms: round(percentile(echo.sent, 95), 2),
     echo_arrival_p50_ms: round(percentile(echo.arrived, 50), 2),
     echo_arrival_p95_ms: round(percentile(echo.arrived, 95), 2),
+    page_ws_rtt_p50_ms: round(percentile(pings.page, 50), 2),
+    page_ws_rtt_p95_ms: round(percentile(pings.page, 95), 2),
+    node_ws_rtt_p50_ms: round(percentile(pings.node, 50), 2),
+    page_raw_echo_p50_ms: round(percentile(rawEcho, 50), 2),
+    page_raw_echo_p95_ms: round(percentile(rawEcho, 95), 2),
+    transport_echo_p50_ms: round(percentile(nodeEcho, 50), 2),
+    transport_echo_p95_ms: round(percentile(nodeEcho, 95), 2),
     echo_render_p50_ms: round(percentile(echo.rendered, 50), 2),
     echo_render_p95_ms: round(percentile(echo.rendered, 95), 2),
     echo_max_ms: round(Math.max(...echo.parsed), 2),
@@ -819,7 +1028,11 @@ async function main(): Promise<void> {
     ...row('e2e, driven by Playwright', 'e2e_playwright_mbps', (v) => `${v} MB/s   (Network domain on: every WebSocket frame copied to the driver)`),
     ...row('bytes lost', 'bytes_lost', (v) => `${v}   (+ last ${tail.checked} buffer lines compared with the file, ${tail.bad} differ)`),
     ...row('echo (key → parsed)', 'echo_p50_ms', () => `p50 ${metrics.echo_p50_ms} ms, p95 ${metrics.echo_p95_ms} ms, max ${metrics.echo_max_ms} ms over ${echo.parsed.length} keys (goal p95 < 16)`),
+    ...row('echo (key → sent by the page)', 'echo_sent_p50_ms', () => `p50 ${metrics.echo_sent_p50_ms} ms, p95 ${metrics.echo_sent_p95_ms} ms   (keydown → xterm.js → store → WebSocket.send)`),
     ...row('echo (key → in the page)', 'echo_arrival_p50_ms', () => `p50 ${metrics.echo_arrival_p50_ms} ms, p95 ${metrics.echo_arrival_p95_ms} ms   (before xterm.js)`),
+    ...row('echo, Node client (no browser)', 'transport_echo_p50_ms', () => `p50 ${metrics.transport_echo_p50_ms} ms, p95 ${metrics.transport_echo_p95_ms} ms   (input → echo back over the WebSocket)`),
+    ...row('echo, page raw WebSocket', 'page_raw_echo_p50_ms', () => `p50 ${metrics.page_raw_echo_p50_ms} ms, p95 ${metrics.page_raw_echo_p95_ms} ms   (the protocol by hand in the page: no store, no xterm.js)`),
+    ...row('WebSocket round trip', 'page_ws_rtt_p50_ms', () => `page p50 ${metrics.page_ws_rtt_p50_ms} ms (p95 ${metrics.page_ws_rtt_p95_ms}), Node client p50 ${metrics.node_ws_rtt_p50_ms} ms   (system.ping)`),
     ...row('echo (key → next frame)', 'echo_render_p50_ms', () => `p50 ${metrics.echo_render_p50_ms} ms, p95 ${metrics.echo_render_p95_ms} ms`),
     ...row('e2e: xterm.js idle', 'e2e_xterm_idle_ratio', (v) => `${(v * 100).toFixed(0)}% of 10 ms samples had nothing to parse; median backlog ${metrics.e2e_xterm_backlog_chars} chars; ${metrics.e2e_frames} frames`),
     ...['e2e', 'e2e_hidden', 'page_transport', 'transport', 'e2e_webgl', 'e2e_playwright'].flatMap(cpuRow),
@@ -836,7 +1049,7 @@ async function main(): Promise<void> {
     `pty_raw: node-pty in the bench process running sh -c "cat file; echo END…", spawn to end marker; transport: a Node WebSocket client acknowledging every frame on arrival`,
     `flow control${opt.flow ? ' (--flow, not the default)' : ''}: batch ${flow.batchMs} ms, frames ≤ ${flow.maxFrameChars} chars, pause above ${flow.highWatermarkChars} unacknowledged chars, resume below ${flow.lowWatermarkChars}; the page acks every 16 ms or 32 KiB of parsed chars`,
     `bytes_lost: |expected chars (file + one \\r per line) − (chars parsed for the file − chars parsed for the same command on an empty file)|, worst run of every page variant, plus ${LINE_BYTES} per differing line among the last buffer lines`,
-    `echo: ${echo.parsed.length} key presses (Input.dispatchKeyEvent) while cat reads stdin; keydown timeStamp to xterm.js parse of the echo, and to the next onRender; p95 nearest-rank`,
+    `echo: ${echo.parsed.length} key presses (Input.dispatchKeyEvent), ${KEY_GAP_MS} ms apart after each echo, while cat reads stdin; keydown timeStamp to xterm.js parse of the echo, and to the next onRender; p95 nearest-rank; the same keys from the Node client and from a raw WebSocket in the page for comparison`,
     `cpu ratios: CPU seconds per wall second during the run (1.0 = one core), ${os.cpus().length} cpus shared by everything`,
     `medians of ${RUNS} runs after one warm-up per page; 1-minute load average ${loadAtStart.toFixed(1)} at start, ${os.loadavg()[0]!.toFixed(1)} at end (other work on the machine skews absolute figures)`,
   ].join('; ');

@@ -19,7 +19,34 @@ const flow: FlowControl = { ...DEFAULT_FLOW, ...(JSON.parse(flowJson) as Partial
 
 const services = await createServices({ transport: 'web', configDir });
 const terminals = new TerminalManager({ pool: services.sshPool, flow });
-for (const [name, route] of createRouter({ terminal: terminalContract }, { terminal: terminalImpl(terminals) })) services.routes.set(name, route);
+const impl = terminalImpl(terminals);
+if (process.env.DROVER_BENCH_TRACE) {
+  // Diagnostics: when input arrives and output leaves (epoch ms, comparable with a page's), on stderr.
+  const stamp = () => (performance.timeOrigin + performance.now()).toFixed(2);
+  const input = impl.input;
+  const output = impl.output;
+  Object.assign(impl, {
+    input: (p: Parameters<typeof input>[0], ctx: Parameters<typeof input>[1]) => {
+      console.error(`trace in ${stamp()} ${JSON.stringify(p.data).slice(0, 20)}`);
+      return input(p, ctx);
+    },
+    output: (p: Parameters<typeof output>[0], sink: Parameters<typeof output>[1], ctx: Parameters<typeof output>[2]) =>
+      output(
+        p,
+        {
+          ...sink,
+          signal: sink.signal,
+          end: (e?: unknown) => sink.end(e),
+          next: (e) => {
+            if (e.kind === 'data' && e.data.length < 64) console.error(`trace out ${stamp()} ${JSON.stringify(e.data).slice(0, 20)}`);
+            sink.next(e);
+          },
+        },
+        ctx,
+      ),
+  });
+}
+for (const [name, route] of createRouter({ terminal: terminalContract }, { terminal: impl })) services.routes.set(name, route);
 const host = await startWebHost({ routes: services.routes, port: 0, staticDir, log: (line) => console.error(line) });
 console.log(`Drover web UI: ${host.url}`);
 console.error(`flow control: ${JSON.stringify(flow)}`);
