@@ -1,0 +1,56 @@
+import type { Disposable } from './lifecycle';
+
+/**
+ * The one source of time for every timer in Drover (main and renderer). Services take a Clock
+ * in their constructor; tests pass a ManualClock (test/support/manual-clock.ts) and drive time
+ * without sleeping. Timers are Disposables: dispose() cancels, and is safe to call twice.
+ */
+export interface Clock {
+  /** Milliseconds since the epoch (wall time). */
+  now(): number;
+  /** Runs fn once after ms; dispose() cancels it. */
+  setTimeout(fn: () => void, ms: number): Disposable;
+  /** Runs fn every ms; dispose() stops it. */
+  setInterval(fn: () => void, ms: number): Disposable;
+}
+
+interface MaybeUnref {
+  unref?: () => void;
+}
+
+/**
+ * The real clock. Its timers do not keep a Node process alive on their own (unref): a process
+ * stays up because of its servers and sockets, never because of a pending retry.
+ */
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimeout(fn, ms) {
+    const t = globalThis.setTimeout(fn, ms);
+    (t as unknown as MaybeUnref).unref?.();
+    return { dispose: () => globalThis.clearTimeout(t) };
+  },
+  setInterval(fn, ms) {
+    const t = globalThis.setInterval(fn, ms);
+    (t as unknown as MaybeUnref).unref?.();
+    return { dispose: () => globalThis.clearInterval(t) };
+  },
+};
+
+/** Resolves after ms on the given clock (rejects with the signal's reason when aborted first). */
+export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const onAbort = () => {
+      timer.dispose();
+      reject(signal?.reason);
+    };
+    const timer = clock.setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
