@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { AppError } from '../contract/errors';
+import { hopLabel } from '../contract/ssh';
 import { checkBindAddress } from '../host/web-auth';
 import { packageVersion } from '../host/package-root';
 
@@ -204,10 +205,10 @@ const tunnelCommand: CommandSpec = {
     const configDir = typeof values['config-dir'] === 'string' ? path.resolve(values['config-dir']) : defaultConfigDir(io.env);
     if (sub === 'list') {
       const { TunnelProfileStore } = await import('../tunnels/tunnel-profile-store');
-      const { forwardLabel } = await import('../tunnels/tunnel-runner');
+      const { forwardLabel } = await import('../contract/tunnels');
       const { profiles, notices } = await new TunnelProfileStore(configDir).load();
       for (const n of notices) io.stderr(n.message);
-      for (const p of profiles) io.stdout(`${p.name}\t${p.target.user}@${p.target.host}:${p.target.port}\t${p.forwards.map(forwardLabel).join(', ')}`);
+      for (const p of profiles) io.stdout(`${p.name}\t${hopLabel(p.target)}\t${p.forwards.map(forwardLabel).join(', ')}`);
       return EXIT_OK;
     }
     if (sub !== 'up') throw new UsageError(sub ? `unknown tunnel command "${sub}"` : 'tunnel needs a command: up or list', TUNNEL_HELP);

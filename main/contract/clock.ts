@@ -54,3 +54,23 @@ export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<v
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
+
+/**
+ * The promise's outcome, or onTimeout()'s error when it takes longer than ms on the clock. The
+ * timer is cleared either way.
+ */
+export function withTimeout<T>(clock: Clock, promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = clock.setTimeout(() => reject(onTimeout()), ms);
+    promise.then(
+      (value) => {
+        timer.dispose();
+        resolve(value);
+      },
+      (err: unknown) => {
+        timer.dispose();
+        reject(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+  });
+}

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineContract, method, notification, stream } from './define';
-import { HopSchema } from './tunnels';
+import { SshTargetSchema } from './ssh';
 
 const SessionId = z.string().min(1).max(64).regex(/^[A-Za-z0-9-]+$/);
 const Cols = z.number().int().min(2).max(1000);
@@ -10,7 +10,7 @@ export const TerminalTargetSchema = z.discriminatedUnion('kind', [
   /** The user's login shell through a pty. */
   z.object({ kind: z.literal('local'), cwd: z.string().max(4096).optional() }),
   /** An interactive shell on a host through the shared SSH layer (jump hosts, host key checks). */
-  z.object({ kind: z.literal('ssh'), target: HopSchema, jumps: z.array(HopSchema).max(8).default([]) }),
+  z.object({ kind: z.literal('ssh'), ...SshTargetSchema.shape }),
 ]);
 export type TerminalTarget = z.infer<typeof TerminalTargetSchema>;
 
@@ -38,7 +38,10 @@ export const TerminalOutputSchema = z.discriminatedUnion('kind', [
 export type TerminalOutput = z.infer<typeof TerminalOutputSchema>;
 
 export const HostRunResultSchema = z.object({
+  /** user@host:port of the target. */
   host: z.string(),
+  /** The whole route: tells apart one host reached through two jump chains. */
+  route: z.string(),
   state: z.enum(['running', 'done', 'failed']),
   exitCode: z.number().int().nullable().optional(),
   stdout: z.string(),
@@ -67,7 +70,7 @@ export const terminalContract = defineContract({
   runOnHosts: stream({
     input: z.object({
       argv: z.array(z.string().max(16_384)).min(1).max(256),
-      hosts: z.array(z.object({ target: HopSchema, jumps: z.array(HopSchema).max(8).default([]) })).min(1).max(256),
+      hosts: z.array(SshTargetSchema).min(1).max(256),
       timeoutSec: z.number().int().min(1).max(3600).default(60),
     }),
     event: HostRunResultSchema,

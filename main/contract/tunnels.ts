@@ -1,26 +1,11 @@
 import { z } from 'zod';
 import { defineContract, method, stream } from './define';
 import { ErrorDataSchema } from './errors';
+import { hostPort } from './net-address';
+import { HopSchema, HostName, Port, SshTargetSchema } from './ssh';
 
-const HostName = z
-  .string()
-  .min(1)
-  .max(253)
-  .regex(/^[A-Za-z0-9._:%[\]-]+$/, 'a host name or IP address');
-const Port = z.number().int().min(1).max(65535);
 const BindPort = z.number().int().min(0).max(65535);
 const Id = z.string().min(1).max(64).regex(/^[A-Za-z0-9._-]+$/);
-
-export const HopSchema = z.object({
-  host: HostName,
-  port: Port.default(22),
-  user: z.string().min(1).max(64).regex(/^[A-Za-z0-9._][A-Za-z0-9._@-]*$/, 'a user name'),
-  identityFiles: z.array(z.string().min(1).max(4096)).max(16).optional(),
-  useAgent: z.boolean().optional(),
-  /** Secret-store id of a password for password / keyboard-interactive login. */
-  passwordSecretId: z.string().max(256).optional(),
-});
-export type Hop = z.infer<typeof HopSchema>;
 
 const ForwardBase = {
   id: Id,
@@ -40,9 +25,8 @@ export type ForwardSpec = z.infer<typeof ForwardSpecSchema>;
 export const TunnelProfileSchema = z.object({
   id: Id,
   name: z.string().min(1).max(128),
-  target: HopSchema,
-  /** ProxyJump chain, first hop first. */
-  jumps: z.array(HopSchema).max(8).default([]),
+  /** The target and its ProxyJump chain, first hop first. */
+  ...SshTargetSchema.shape,
   forwards: z.array(ForwardSpecSchema).min(1).max(256),
   keepalive: z
     .object({ intervalSec: z.number().int().min(1).max(600).default(5), countMax: z.number().int().min(1).max(100).default(2) })
@@ -139,3 +123,11 @@ export const tunnelsContract = defineContract({
   /** Profiles and statuses first, then changes (statuses at most a few times a second). */
   events: stream({ input: z.null(), event: TunnelEventSchema }),
 });
+
+/** "-L 127.0.0.1:9092 → 10.0.0.5:9092": how a forward is named everywhere (service, CLI, UI). */
+export function forwardLabel(f: ForwardSpec): string {
+  const b = hostPort(f.bindAddress, f.bindPort);
+  if (f.kind === 'dynamic') return `-D ${b} (SOCKS5)`;
+  const d = hostPort(f.destHost, f.destPort);
+  return f.kind === 'local' ? `-L ${b} → ${d}` : `-R ${b} → ${d}`;
+}

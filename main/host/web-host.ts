@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import WebSocket, { WebSocketServer } from 'ws';
+import { systemClock } from '../contract/clock';
 import { contentSecurityPolicy } from '../app/content-security-policy';
 import { AppError } from '../contract/errors';
 import { DEFAULT_MAX_FRAME_CHARS } from '../contract/frames';
@@ -110,10 +111,9 @@ function rejectUpgrade(socket: Duplex, status: number, body: string): void {
     socket.destroy();
     return;
   }
-  const timer = setTimeout(() => socket.destroy(), 1000);
-  timer.unref();
+  const timer = systemClock.setTimeout(() => socket.destroy(), 1000);
   socket.end(`${head}\r\n\r\n${text}`, () => {
-    clearTimeout(timer);
+    timer.dispose();
     socket.destroy();
   });
 }
@@ -316,7 +316,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     log(`The web UI is not built (${path.join(staticDir, 'index.html')} is missing): run \`npm run build\`. Until then the page answers 503.`);
   }
 
-  const keepalive = setInterval(() => {
+  const keepalive = systemClock.setInterval(() => {
     for (const c of connections) {
       if (!c.alive) {
         c.ws.terminate();
@@ -330,12 +330,11 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       }
     }
   }, keepaliveMs);
-  keepalive.unref();
 
   const close = (): Promise<void> => {
     closePromise ??= (async () => {
       closing = true;
-      clearInterval(keepalive);
+      keepalive.dispose();
       const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await Promise.all(
@@ -347,9 +346,8 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
                 return;
               }
               c.ws.once('close', () => resolve());
-              const timer = setTimeout(() => c.ws.terminate(), 1000);
-              timer.unref();
-              c.ws.once('close', () => clearTimeout(timer));
+              const timer = systemClock.setTimeout(() => c.ws.terminate(), 1000);
+              c.ws.once('close', () => timer.dispose());
               c.ws.close(1001, 'Drover is shutting down');
             }),
         ),

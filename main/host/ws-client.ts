@@ -1,5 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
+import { systemClock } from '../contract/clock';
+import type { Disposable } from '../contract/lifecycle';
 import type { AppContract } from '../contract/define';
 import { AppError } from '../contract/errors';
 import { DEFAULT_MAX_FRAME_CHARS } from '../contract/frames';
@@ -63,7 +65,7 @@ export async function connectWebHost<C extends AppContract = AppContractType>(
   const endpoint = createWebSocketEndpoint(ws);
   const client = createClient(endpoint, contract, options.client);
 
-  let timer: NodeJS.Timeout | undefined;
+  let timer: Disposable | undefined;
   const failure = new Promise<never>((_resolve, reject) => {
     ws.once('unexpected-response', (req, res) => {
       const status = res.statusCode ?? 0;
@@ -74,7 +76,7 @@ export async function connectWebHost<C extends AppContract = AppContractType>(
       });
     });
     ws.once('error', (err) => reject(new AppError('UNAVAILABLE', `cannot connect to ${rpcUrlOf(url)}: ${err.message}`, { cause: err })));
-    timer = setTimeout(() => reject(new AppError('TIMEOUT', `no answer from ${rpcUrlOf(url)} within ${timeoutMs} ms`)), timeoutMs);
+    timer = systemClock.setTimeout(() => reject(new AppError('TIMEOUT', `no answer from ${rpcUrlOf(url)} within ${timeoutMs} ms`)), timeoutMs);
   });
   failure.catch(() => undefined);
   try {
@@ -85,6 +87,6 @@ export async function connectWebHost<C extends AppContract = AppContractType>(
     ws.terminate();
     throw err;
   } finally {
-    clearTimeout(timer);
+    timer?.dispose();
   }
 }

@@ -1,4 +1,5 @@
 import WebSocket from 'ws';
+import { systemClock } from '../contract/clock';
 import type { FrameEndpoint } from '../contract/endpoint';
 import { AppError } from '../contract/errors';
 import { toDisposable, type Disposable } from '../contract/lifecycle';
@@ -32,7 +33,7 @@ export function createWebSocketEndpoint(ws: WebSocket, options: WebSocketEndpoin
   const messageListeners = new Set<(data: unknown) => void>();
   const closeListeners = new Set<(reason: string) => void>();
   let closed = false;
-  let killTimer: NodeJS.Timeout | undefined;
+  let killTimer: Disposable | undefined;
 
   const onMessage = (data: WebSocket.RawData, isBinary: boolean) => {
     const buf = rawToBuffer(data);
@@ -51,7 +52,7 @@ export function createWebSocketEndpoint(ws: WebSocket, options: WebSocketEndpoin
   // Errors are followed by 'close'; listening keeps them from crashing the process.
   const onError = () => undefined;
   const detach = () => {
-    if (killTimer) clearTimeout(killTimer);
+    killTimer?.dispose();
     killTimer = undefined;
     ws.off('message', onMessage);
     ws.off('close', onClose);
@@ -71,8 +72,7 @@ export function createWebSocketEndpoint(ws: WebSocket, options: WebSocketEndpoin
       }
     }
     if (!killTimer) {
-      killTimer = setTimeout(() => ws.terminate(), closeTimeoutMs);
-      killTimer.unref();
+      killTimer = systemClock.setTimeout(() => ws.terminate(), closeTimeoutMs);
     }
   };
 

@@ -1,3 +1,4 @@
+import type { Clock } from '../contract/clock';
 import type { Notice } from '../contract/system';
 import { MemorySecretStore, type SecretStore } from './secret-store';
 import { VaultSecretStore, type ScryptParams } from './vault-secret-store';
@@ -8,7 +9,7 @@ export interface CreateSecretStoreOptions {
   /** A store built by the host (electron passes a SafeStorageSecretStore). Owned by the result. */
   injected?: SecretStore;
   scrypt?: ScryptParams;
-  clock?: { now(): number };
+  clock?: Clock;
 }
 
 /**

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { systemClock, type Clock } from '../contract/clock';
 import { AppError } from '../contract/errors';
 import { Emitter, type Event } from '../contract/lifecycle';
 import type { SecretEntry, SecretStatus } from '../contract/secrets';
@@ -40,7 +41,7 @@ export interface SafeStorageSecretStoreOptions {
   /** The config directory. */
   dir: string;
   fileName?: string;
-  clock?: { now(): number };
+  clock?: Clock;
 }
 
 /**
@@ -62,13 +63,13 @@ export class SafeStorageSecretStore implements SecretStore {
   private readonly queue = new SerialQueue();
   private readonly changeEmitter = new Emitter<SecretStoreChange>();
   private readonly safeStorage: SafeStorageLike;
-  private readonly clock: { now(): number };
+  private readonly clock: Clock;
   readonly onDidChange: Event<SecretStoreChange>;
 
   constructor(options: SafeStorageSecretStoreOptions) {
     this.file = path.join(options.dir, options.fileName ?? SAFE_STORAGE_FILE_NAME);
     this.safeStorage = options.safeStorage;
-    this.clock = options.clock ?? { now: () => Date.now() };
+    this.clock = options.clock ?? systemClock;
     const refusal = refusalReason(options.safeStorage);
     if (refusal !== undefined) {
       this.fallback = new MemorySecretStore(refusal);

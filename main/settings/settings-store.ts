@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
+import { systemClock, type Clock } from '../contract/clock';
 import { AppError } from '../contract/errors';
 import { Emitter, type Disposable, type Event } from '../contract/lifecycle';
 import { SETTINGS_VERSION, SettingsPatchSchema, SettingsSchema, defaultSettings, type Settings, type SettingsPatch } from '../contract/settings';
@@ -35,7 +36,7 @@ export interface JsonSettingsStoreOptions {
   /** The config directory (created with mode 0700 on the first write). */
   dir: string;
   fileName?: string;
-  clock?: { now(): number };
+  clock?: Clock;
   migrations?: readonly SettingsMigration[];
   /** Larger files are treated as corrupt. Default 4 MiB. */
   maxFileBytes?: number;
@@ -56,7 +57,7 @@ export class JsonSettingsStore implements SettingsStore {
   private loading: Promise<SettingsLoadResult> | undefined;
   private readonly queue = new SerialQueue();
   private readonly changeEmitter = new Emitter<Settings>();
-  private readonly clock: { now(): number };
+  private readonly clock: Clock;
   private readonly migrations: readonly SettingsMigration[];
   private readonly maxFileBytes: number;
   private noticeSeq = 0;
@@ -65,7 +66,7 @@ export class JsonSettingsStore implements SettingsStore {
 
   constructor(options: JsonSettingsStoreOptions) {
     this.file = path.join(options.dir, options.fileName ?? SETTINGS_FILE_NAME);
-    this.clock = options.clock ?? { now: () => Date.now() };
+    this.clock = options.clock ?? systemClock;
     this.migrations = options.migrations ?? SETTINGS_MIGRATIONS;
     this.maxFileBytes = options.maxFileBytes ?? 4 * 1024 * 1024;
   }

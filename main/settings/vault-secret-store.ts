@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
+import { systemClock, type Clock } from '../contract/clock';
 import { AppError } from '../contract/errors';
 import { Emitter, type Event } from '../contract/lifecycle';
 import type { SecretEntry, SecretStatus } from '../contract/secrets';
@@ -66,7 +67,7 @@ export interface VaultSecretStoreOptions {
   scrypt?: ScryptParams;
   /** Shortest passphrase accepted when creating a vault. Default 8. */
   minPassphraseChars?: number;
-  clock?: { now(): number };
+  clock?: Clock;
 }
 
 interface Unlocked {
@@ -90,14 +91,14 @@ export class VaultSecretStore implements SecretStore {
   private readonly changeEmitter = new Emitter<SecretStoreChange>();
   private readonly params: ScryptParams;
   private readonly minPassphraseChars: number;
-  private readonly clock: { now(): number };
+  private readonly clock: Clock;
   readonly onDidChange: Event<SecretStoreChange> = this.changeEmitter.event;
 
   constructor(options: VaultSecretStoreOptions) {
     this.file = path.join(options.dir, options.fileName ?? VAULT_FILE_NAME);
     this.params = options.scrypt ?? DEFAULT_SCRYPT_PARAMS;
     this.minPassphraseChars = options.minPassphraseChars ?? 8;
-    this.clock = options.clock ?? { now: () => Date.now() };
+    this.clock = options.clock ?? systemClock;
   }
 
   async status(): Promise<SecretStatus> {

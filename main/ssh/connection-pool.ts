@@ -1,16 +1,17 @@
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
+import { systemClock, withTimeout, type Clock } from '../contract/clock';
 import { AppError } from '../contract/errors';
-import { DisposableStore, Emitter, toDisposable, type Disposable, type Event } from '../contract/lifecycle';
+import { DisposableStore, Emitter, type Disposable, type Event } from '../contract/lifecycle';
 import { backoffDelayMs, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff';
 import { Ssh2Connection, type CredentialSource, type HostKeyCheck } from './ssh-connection';
 import { isPermanent } from './ssh-errors';
-import { hopKey, mathRandom, realClock, routeKey, type ClockLike, type ConnectionState, type Random, type SshHostConfig, type SshRoute } from './ssh-types';
+import { mathRandom, routeKey, type ConnectionState, type Random, type SshHostConfig, type SshRoute } from './ssh-types';
 
 export interface PoolDeps {
   hostKeys: HostKeyCheck;
   credentials: CredentialSource;
-  clock?: ClockLike;
+  clock?: Clock;
   random?: Random;
   backoff?: BackoffPolicy;
   env?: NodeJS.ProcessEnv;
@@ -90,7 +91,7 @@ class ConnectionSlot implements Disposable {
   private readonly stateEmitter = new Emitter<ConnectionState>();
   readonly onDidChangeState = this.stateEmitter.event;
   private disposed = false;
-  private readonly clock: ClockLike;
+  private readonly clock: Clock;
   private readonly random: Random;
 
   constructor(
@@ -100,7 +101,7 @@ class ConnectionSlot implements Disposable {
     private readonly deps: PoolDeps,
     private readonly onEmpty: (slot: ConnectionSlot) => void,
   ) {
-    this.clock = deps.clock ?? realClock;
+    this.clock = deps.clock ?? systemClock;
     this.random = deps.random ?? mathRandom;
   }
 
@@ -225,8 +226,7 @@ class ConnectionSlot implements Disposable {
     this.attempt++;
     const retryAtMs = this.clock.now() + delay;
     this.setState({ kind: 'backoff', attempt, retryAtMs, error: err });
-    const timer = this.clock.setTimeout(() => void this.connect(), delay);
-    this.timers.add(toDisposable(() => timer.clear()));
+    this.timers.add(this.clock.setTimeout(() => void this.connect(), delay));
     const probeEvery = this.deps.probeIntervalMs ?? 1000;
     if (delay > probeEvery * 1.5) this.scheduleProbe(probeEvery);
   }
@@ -234,6 +234,7 @@ class ConnectionSlot implements Disposable {
   /** While backing off, check cheaply whether the server answers again, and retry at once if so. */
   private scheduleProbe(everyMs: number): void {
     const t = this.clock.setTimeout(() => {
+      this.timers.forget(t);
       if (this.state.kind !== 'backoff' || this.disposed) return;
       void this.reachable(Math.min(everyMs, 1000)).then((ok) => {
         if (this.disposed || this.state.kind !== 'backoff') return;
@@ -241,7 +242,7 @@ class ConnectionSlot implements Disposable {
         else this.scheduleProbe(everyMs);
       });
     }, everyMs);
-    this.timers.add(toDisposable(() => t.clear()));
+    this.timers.add(t);
   }
 
   private async reachable(timeoutMs: number): Promise<boolean> {
@@ -249,13 +250,13 @@ class ConnectionSlot implements Disposable {
     if (this.parent) {
       if (!parentConn) return false;
       try {
-        const ch = await withTimeout(parentConn.forwardOut(this.hop.host, this.hop.port), timeoutMs);
-        return await sshBannerWithin(ch, timeoutMs);
+        const ch = await withTimeout(this.clock, parentConn.forwardOut(this.hop.host, this.hop.port), timeoutMs, () => new Error('timeout'));
+        return await sshBannerWithin(ch, timeoutMs, this.clock);
       } catch {
         return false;
       }
     }
-    return sshBannerWithin(net.connect({ host: this.hop.host, port: this.hop.port }), timeoutMs);
+    return sshBannerWithin(net.connect({ host: this.hop.host, port: this.hop.port }), timeoutMs, this.clock);
   }
 
   private whenReady(signal?: AbortSignal): Promise<Ssh2Connection> {
@@ -333,37 +334,21 @@ export function describeState(s: ConnectionState): string {
   }
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error('timeout')), ms);
-    p.then(
-      (v) => {
-        clearTimeout(t);
-        resolve(v);
-      },
-      (e: unknown) => {
-        clearTimeout(t);
-        reject(e instanceof Error ? e : new Error(String(e)));
-      },
-    );
-  });
-}
-
 /**
  * True when an SSH server greets on the stream within the time: more than a TCP connect, which a
  * black-holed path or a half-dead proxy would also accept.
  */
-export function sshBannerWithin(sock: Duplex, timeoutMs: number): Promise<boolean> {
+export function sshBannerWithin(sock: Duplex, timeoutMs: number, clock: Clock = systemClock): Promise<boolean> {
   return new Promise((resolve) => {
     let seen = '';
     const finish = (ok: boolean) => {
-      clearTimeout(t);
+      t.dispose();
       sock.removeAllListeners('data');
       sock.on('error', () => undefined);
       sock.destroy();
       resolve(ok);
     };
-    const t = setTimeout(() => finish(false), timeoutMs);
+    const t = clock.setTimeout(() => finish(false), timeoutMs);
     sock.on('data', (d: Buffer) => {
       seen += d.toString('latin1');
       if (seen.includes('SSH-')) finish(true);
@@ -374,4 +359,3 @@ export function sshBannerWithin(sock: Duplex, timeoutMs: number): Promise<boolea
   });
 }
 
-export { hopKey };

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { systemClock, type Clock } from '../contract/clock';
 import { AppError } from '../contract/errors';
 import { Emitter, type Disposable } from '../contract/lifecycle';
 import type { HostKeyPrompt } from '../contract/ssh';
@@ -106,7 +107,10 @@ export class HostKeyPrompts implements HostKeyApprover, Disposable {
   private readonly emitter = new Emitter<{ kind: 'prompt'; prompt: HostKeyPrompt } | { kind: 'resolved'; id: string; trusted: boolean }>();
   readonly onDidChange = this.emitter.event;
 
-  constructor(private readonly timeoutMs = 120_000) {}
+  constructor(
+    private readonly timeoutMs = 120_000,
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   pending(): HostKeyPrompt[] {
     return [...this.open.values()].map((o) => o.prompt);
@@ -133,15 +137,15 @@ export class HostKeyPrompts implements HostKeyApprover, Disposable {
       }
     }
     const id = randomUUID();
-    const prompt: HostKeyPrompt = { id, ...req, reason: 'unknown', expiresAtMs: Date.now() + this.timeoutMs };
+    const prompt: HostKeyPrompt = { id, ...req, reason: 'unknown', expiresAtMs: this.clock.now() + this.timeoutMs };
     return new Promise((resolve) => {
-      const timer = setTimeout(() => this.settle(id, false), this.timeoutMs);
+      const timer = this.clock.setTimeout(() => this.settle(id, false), this.timeoutMs);
       const onAbort = () => this.settle(id, false);
       signal.addEventListener('abort', onAbort, { once: true });
       this.open.set(id, {
         prompt,
         resolve: (trusted) => {
-          clearTimeout(timer);
+          timer.dispose();
           signal.removeEventListener('abort', onAbort);
           resolve(trusted);
         },

@@ -6,10 +6,12 @@ import ssh2, { type AnyAuthMethod, type AuthenticationType, type Client as Ssh2C
 // ssh2 is CommonJS: under Node's ESM loader only its default export is reliable.
 const { Client, utils } = ssh2;
 type Client = Ssh2Client;
+import { systemClock } from '../contract/clock';
 import { AppError } from '../contract/errors';
+import { hopLabel } from '../contract/ssh';
 import { Emitter, type Disposable, type Event } from '../contract/lifecycle';
 import { classifySshError } from './ssh-errors';
-import { DEFAULT_KEEPALIVE_COUNT_MAX, DEFAULT_KEEPALIVE_INTERVAL_MS, DEFAULT_READY_TIMEOUT_MS, hopKey, type SshHostConfig } from './ssh-types';
+import { DEFAULT_KEEPALIVE_COUNT_MAX, DEFAULT_KEEPALIVE_INTERVAL_MS, DEFAULT_READY_TIMEOUT_MS, type SshHostConfig } from './ssh-types';
 import { buildCommand } from './shell-quote';
 
 /** Checks a host key before any credential is sent; throws an AppError to refuse. */
@@ -75,13 +77,13 @@ export class Ssh2Connection implements Disposable {
     readonly config: SshHostConfig,
   ) {
     client.on('error', (err) => {
-      this.lastError ??= classifySshError(err, hopKey(config));
+      this.lastError ??= classifySshError(err, hopLabel(config));
     });
     // The transport was half-closed by the server (or, through a jump host, the channel got EOF).
     // SSH has no use for half a transport, and ssh2 stops its keepalives here and waits for a
     // close that a channel may never send: end it now.
     client.on('end', () => {
-      this.lastError ??= new AppError('UNAVAILABLE', `${hopKey(config)}: the server closed the connection`, { hint: 'Drover reconnects by itself.' });
+      this.lastError ??= new AppError('UNAVAILABLE', `${hopLabel(config)}: the server closed the connection`, { hint: 'Drover reconnects by itself.' });
       client.destroy();
     });
     client.on('close', () => this.markClosed(this.lastError));
@@ -98,7 +100,7 @@ export class Ssh2Connection implements Disposable {
 
   static async open(config: SshHostConfig, opts: OpenOptions): Promise<Ssh2Connection> {
     const env = opts.env ?? process.env;
-    const where = opts.label ?? hopKey(config);
+    const where = opts.label ?? hopLabel(config);
     const client = new Client();
     const conn = new Ssh2Connection(client, config);
     const knownTypes = await opts.hostKeys.knownKeyTypes(config.host, config.port).catch(() => []);
@@ -181,11 +183,11 @@ export class Ssh2Connection implements Disposable {
   forwardOut(dstHost: string, dstPort: number, srcIP = '127.0.0.1', srcPort = 0): Promise<ClientChannel> {
     return new Promise((resolve, reject) => {
       if (this.closed) {
-        reject(new AppError('UNAVAILABLE', `${hopKey(this.config)}: connection is closed`));
+        reject(new AppError('UNAVAILABLE', `${hopLabel(this.config)}: connection is closed`));
         return;
       }
       this.client.forwardOut(srcIP, srcPort, dstHost, dstPort, (err, channel) => {
-        if (err) reject(new AppError('UNAVAILABLE', `${hopKey(this.config)} could not open a channel to ${dstHost}:${dstPort}: ${err.message}`, { cause: err, details: { reason: err.message } }));
+        if (err) reject(new AppError('UNAVAILABLE', `${hopLabel(this.config)} could not open a channel to ${dstHost}:${dstPort}: ${err.message}`, { cause: err, details: { reason: err.message } }));
         else resolve(channel);
       });
     });
@@ -195,7 +197,7 @@ export class Ssh2Connection implements Disposable {
   forwardIn(bindAddress: string, bindPort: number): Promise<number> {
     return new Promise((resolve, reject) => {
       this.client.forwardIn(bindAddress, bindPort, (err, port) => {
-        if (err) reject(new AppError('UNAVAILABLE', `${hopKey(this.config)} refused to listen on ${bindAddress}:${bindPort}: ${err.message}`, { cause: err }));
+        if (err) reject(new AppError('UNAVAILABLE', `${hopLabel(this.config)} refused to listen on ${bindAddress}:${bindPort}: ${err.message}`, { cause: err }));
         else resolve(port || bindPort);
       });
     });
@@ -218,11 +220,11 @@ export class Ssh2Connection implements Disposable {
   shell(pty: { term: string; cols: number; rows: number }): Promise<ClientChannel> {
     return new Promise((resolve, reject) => {
       if (this.closed) {
-        reject(new AppError('UNAVAILABLE', `${hopKey(this.config)}: connection is closed`));
+        reject(new AppError('UNAVAILABLE', `${hopLabel(this.config)}: connection is closed`));
         return;
       }
       this.client.shell({ term: pty.term, cols: pty.cols, rows: pty.rows, width: 0, height: 0 }, (err, channel) => {
-        if (err) reject(new AppError('UNAVAILABLE', `${hopKey(this.config)} refused a shell: ${err.message}`, { cause: err }));
+        if (err) reject(new AppError('UNAVAILABLE', `${hopLabel(this.config)} refused a shell: ${err.message}`, { cause: err }));
         else resolve(channel);
       });
     });
@@ -235,7 +237,7 @@ export class Ssh2Connection implements Disposable {
     return new Promise((resolve, reject) => {
       this.client.exec(command, opts.pty ? { pty: opts.pty } : {}, (err, channel) => {
         if (err) {
-          reject(classifySshError(err, hopKey(this.config)));
+          reject(classifySshError(err, hopLabel(this.config)));
           return;
         }
         const out: Buffer[] = [];
@@ -289,7 +291,7 @@ export class Ssh2Connection implements Disposable {
     if (this.closed) return;
     this.client.end();
     // end() is polite; make sure the socket goes even if the peer is black-holed.
-    setTimeout(() => this.client.destroy(), 1000).unref();
+    systemClock.setTimeout(() => this.client.destroy(), 1000);
     this.markClosed(undefined);
   }
 }
@@ -361,11 +363,11 @@ async function buildAuthMethods(config: SshHostConfig, creds: CredentialSource, 
     },
   };
   if (methods.length === 0) {
-    plan.error = new AppError('AUTH_FAILED', `${hopKey(config)}: no way to log in${notes.length ? `: ${notes.join('; ')}` : ''}`, {
+    plan.error = new AppError('AUTH_FAILED', `${hopLabel(config)}: no way to log in${notes.length ? `: ${notes.join('; ')}` : ''}`, {
       hint: 'Add an identity file, start ssh-agent, or store a password or key passphrase for this host in Drover’s secret store.',
     });
   } else if (notes.length) {
-    plan.error = new AppError('AUTH_FAILED', `${hopKey(config)}: login rejected; also: ${notes.join('; ')}`, {
+    plan.error = new AppError('AUTH_FAILED', `${hopLabel(config)}: login rejected; also: ${notes.join('; ')}`, {
       hint: 'Store the key passphrase or password in Drover’s secret store, or fix the identity file path.',
     });
   }

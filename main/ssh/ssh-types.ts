@@ -1,3 +1,4 @@
+import { routeLabel } from '../contract/ssh';
 import type { AppError } from '../contract/errors';
 import type { Event } from '../contract/lifecycle';
 
@@ -33,13 +34,8 @@ export const DEFAULT_KEEPALIVE_INTERVAL_MS = 5_000;
 export const DEFAULT_KEEPALIVE_COUNT_MAX = 2;
 export const DEFAULT_READY_TIMEOUT_MS = 10_000;
 
-export function hopKey(h: Pick<SshHostConfig, 'host' | 'port' | 'user'>): string {
-  const host = h.host.includes(':') ? `[${h.host}]` : h.host;
-  return `${h.user}@${host}:${h.port}`;
-}
-
 export function routeKey(route: SshRoute): string {
-  return [...route.jumps, route.target].map(hopKey).join(' > ');
+  return routeLabel(route.target, route.jumps);
 }
 
 export function routeHops(route: SshRoute): SshHostConfig[] {
@@ -55,20 +51,6 @@ export type ConnectionState =
   | { kind: 'waiting'; on: string; error?: AppError }
   /** A permanent failure: no retries until retryNow() or a new configuration. */
   | { kind: 'failed'; error: AppError };
-
-export interface ClockLike {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): { clear(): void };
-}
-
-export const realClock: ClockLike = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => {
-    const t = setTimeout(fn, ms);
-    t.unref?.();
-    return { clear: () => clearTimeout(t) };
-  },
-};
 
 export interface Random {
   /** A number in [0, 1). */

@@ -1,12 +1,9 @@
+import { systemClock, type Clock } from '../contract/clock';
 import type { ContractImpl } from '../contract/define';
 import type { Notice } from '../contract/system';
-import { Emitter, toDisposable, type Disposable } from '../contract/lifecycle';
+import { Emitter, type Disposable } from '../contract/lifecycle';
 import type { systemContract } from '../contract/system';
 
-export interface Clock {
-  now(): number;
-}
-export const systemClock: Clock = { now: () => Date.now() };
 
 export interface SystemServiceOptions {
   version: string;
@@ -49,8 +46,7 @@ export class SystemService implements Disposable {
     ping: ({ echo }) => ({ echo, serverTimeMs: this.clock.now() }),
     heartbeat: ({ intervalMs }, sink) => {
       let seq = 0;
-      const timer = setInterval(() => sink.next({ seq: ++seq, serverTimeMs: this.clock.now() }), intervalMs);
-      return toDisposable(() => clearInterval(timer));
+      return this.clock.setInterval(() => sink.next({ seq: ++seq, serverTimeMs: this.clock.now() }), intervalMs);
     },
     notices: (_input, sink) => this.noticeEmitter.event((n) => sink.next(n)),
   };

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { spawn, type IPty } from 'node-pty';
+import { systemClock } from '../contract/clock';
 import { AppError } from '../contract/errors';
 import { Emitter } from '../contract/lifecycle';
 import type { TerminalExit, TerminalSource } from './terminal-source';
@@ -83,11 +84,11 @@ export class LocalPtySource implements TerminalSource {
       } catch {}
       // A shell that ignores SIGHUP is killed for good shortly after.
       const pid = this.pty.pid;
-      setTimeout(() => {
+      systemClock.setTimeout(() => {
         try {
           if (!this.exited) process.kill(pid, 'SIGKILL');
         } catch {}
-      }, 2000).unref();
+      }, 2000);
     }
     this.dataEmitter.dispose();
   }

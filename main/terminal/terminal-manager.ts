@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../contract/errors';
+import { hopLabel, routeLabel, shortHopLabel, type SshTarget } from '../contract/ssh';
+import { systemClock, type Clock } from '../contract/clock';
 import type { Disposable } from '../contract/lifecycle';
 import type { HostRunResult, TerminalOutput, TerminalSession as SessionInfo, TerminalTarget } from '../contract/terminal';
-import type { Hop } from '../contract/tunnels';
-import type { ConnectionLease, SshConnectionPool } from '../ssh/connection-pool';
-import type { Ssh2Connection } from '../ssh/ssh-connection';
-import { hopKey, type SshHostConfig, type SshRoute } from '../ssh/ssh-types';
+import type { SshConnectionPool } from '../ssh/connection-pool';
+import { onHosts } from '../ssh/run-on-hosts';
+import { sshRoute } from '../ssh/ssh-route';
 import { LocalPtySource } from './local-pty-source';
 import { SshShellSource } from './ssh-shell-source';
 import { TerminalSession, type FlowControl } from './terminal-session';
@@ -17,49 +18,17 @@ export interface TerminalManagerDeps {
   /** A session nobody has been attached to for this long is closed (a renderer that vanished). */
   orphanTimeoutMs?: number;
   maxSessions?: number;
-}
-
-export function hopConfig(h: Hop): SshHostConfig {
-  return { host: h.host, port: h.port, user: h.user, identityFiles: h.identityFiles, useAgent: h.useAgent, passwordSecretId: h.passwordSecretId };
-}
-
-export function hopRoute(target: Hop, jumps: Hop[]): SshRoute {
-  return { target: hopConfig(target), jumps: jumps.map(hopConfig) };
-}
-
-/** For one-shot work: the connection once ready, or the first failure (no waiting out backoffs). */
-export function readyOrFirstFailure(lease: ConnectionLease, signal: AbortSignal): Promise<Ssh2Connection> {
-  return new Promise((resolve, reject) => {
-    const check = () => {
-      const s = lease.state;
-      const conn = lease.connection;
-      if (conn) {
-        done();
-        resolve(conn);
-      } else if (s.kind === 'backoff' || s.kind === 'failed' || (s.kind === 'waiting' && s.error)) {
-        done();
-        reject(s.error ?? new AppError('UNAVAILABLE', 'jump host unavailable'));
-      }
-    };
-    const onAbort = () => {
-      done();
-      reject(new AppError('CANCELLED', 'cancelled'));
-    };
-    const sub = lease.onDidChangeState(check);
-    const done = () => {
-      sub.dispose();
-      signal.removeEventListener('abort', onAbort);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    check();
-  });
+  clock?: Clock;
 }
 
 /** Every open terminal; closing one ends its process or channel, disposing ends them all. */
 export class TerminalManager implements Disposable {
-  private readonly sessions = new Map<string, { session: TerminalSession; orphanTimer?: NodeJS.Timeout }>();
+  private readonly sessions = new Map<string, { session: TerminalSession; orphanTimer?: Disposable }>();
+  private readonly clock: Clock;
 
-  constructor(private readonly deps: TerminalManagerDeps) {}
+  constructor(private readonly deps: TerminalManagerDeps) {
+    this.clock = deps.clock ?? systemClock;
+  }
 
   async open(target: TerminalTarget, cols: number, rows: number, signal?: AbortSignal): Promise<SessionInfo> {
     if (this.sessions.size >= (this.deps.maxSessions ?? 256)) throw new AppError('UNAVAILABLE', 'too many open terminals', { hint: 'Close some tabs first.' });
@@ -70,12 +39,12 @@ export class TerminalManager implements Disposable {
       source = new LocalPtySource({ cols, rows, cwd: target.cwd, env: this.deps.env });
       host = 'local';
     } else {
-      const lease = this.deps.pool.acquire(hopRoute(target.target, target.jumps));
+      const lease = this.deps.pool.acquire(sshRoute(target));
       source = await SshShellSource.open(lease, { cols, rows }, signal);
-      host = hopKey(target.target);
+      host = hopLabel(target.target);
     }
-    const title = target.kind === 'local' ? 'local' : `${target.target.user}@${target.target.host}`;
-    const session = new TerminalSession({ id, title, host, kind: target.kind, state: 'starting', cols, rows }, source, this.deps.flow);
+    const title = target.kind === 'local' ? 'local' : shortHopLabel(target.target);
+    const session = new TerminalSession({ id, title, host, kind: target.kind, state: 'starting', cols, rows }, source, this.deps.flow, this.clock);
     this.sessions.set(id, { session });
     this.armOrphanTimer(id);
     return session.info;
@@ -90,11 +59,10 @@ export class TerminalManager implements Disposable {
   private armOrphanTimer(id: string): void {
     const entry = this.sessions.get(id);
     if (!entry) return;
-    if (entry.orphanTimer) clearTimeout(entry.orphanTimer);
-    entry.orphanTimer = setTimeout(() => {
+    entry.orphanTimer?.dispose();
+    entry.orphanTimer = this.clock.setTimeout(() => {
       if (entry.session.attachedCount === 0) this.close(id);
     }, this.deps.orphanTimeoutMs ?? 60_000);
-    entry.orphanTimer.unref();
   }
 
   list(): SessionInfo[] {
@@ -104,7 +72,7 @@ export class TerminalManager implements Disposable {
   attach(id: string, listener: (e: TerminalOutput) => void): Disposable {
     const entry = this.sessions.get(id);
     const session = this.get(id);
-    if (entry?.orphanTimer) clearTimeout(entry.orphanTimer);
+    entry?.orphanTimer?.dispose();
     const sub = session.attach(listener);
     return {
       dispose: () => {
@@ -129,47 +97,30 @@ export class TerminalManager implements Disposable {
   close(id: string): void {
     const entry = this.sessions.get(id);
     if (!entry) return;
-    if (entry.orphanTimer) clearTimeout(entry.orphanTimer);
+    entry.orphanTimer?.dispose();
     this.sessions.delete(id);
     entry.session.dispose();
   }
 
-  /** Runs one command on many hosts in parallel (at most `concurrency` at once); reports each as it ends. */
+  /** Runs one command on many hosts (at most `concurrency` at once); reports each as it ends. */
   async runOnHosts(
     argv: string[],
-    hosts: Array<{ target: Hop; jumps: Hop[] }>,
+    hosts: SshTarget[],
     timeoutSec: number,
     emit: (r: HostRunResult) => void,
     signal: AbortSignal,
     concurrency = 16,
   ): Promise<void> {
-    const queue = hosts.map((h, i) => ({ ...h, i }));
-    for (const h of queue) emit({ host: hopKey(h.target), state: 'running', stdout: '', stderr: '' });
-    const worker = async () => {
-      for (let h = queue.shift(); h; h = queue.shift()) {
-        const host = hopKey(h.target);
-        const started = Date.now();
-        const lease = this.deps.pool.acquire(hopRoute(h.target, h.jumps));
-        const ctrl = new AbortController();
-        const onAbort = () => ctrl.abort();
-        signal.addEventListener('abort', onAbort);
-        const timer = setTimeout(() => ctrl.abort(), timeoutSec * 1000);
-        try {
-          const conn = await readyOrFirstFailure(lease, ctrl.signal);
-          const r = await conn.exec(argv, { signal: ctrl.signal, maxOutputBytes: 1024 * 1024 });
-          emit({ host, state: 'done', exitCode: r.code, stdout: r.stdout, stderr: r.stderr, durationMs: Date.now() - started });
-        } catch (err) {
-          const e = AppError.from(err);
-          const message = ctrl.signal.aborted && !signal.aborted ? `no answer within ${timeoutSec} s` : e.message;
-          emit({ host, state: 'failed', stdout: '', stderr: '', error: message, durationMs: Date.now() - started });
-        } finally {
-          clearTimeout(timer);
-          signal.removeEventListener('abort', onAbort);
-          lease.dispose();
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(concurrency, hosts.length) }, worker));
+    for (const h of hosts) emit({ host: hopLabel(h.target), route: routeLabel(h.target, h.jumps), state: 'running', stdout: '', stderr: '' });
+    await onHosts(this.deps.pool, hosts, (conn, sig) => conn.exec(argv, { signal: sig, maxOutputBytes: 1024 * 1024 }), {
+      timeoutMs: timeoutSec * 1000,
+      signal,
+      concurrency,
+      onOutcome: (o) => {
+        if (o.ok) emit({ host: o.host, route: o.route, state: 'done', exitCode: o.value.code, stdout: o.value.stdout, stderr: o.value.stderr, durationMs: o.durationMs });
+        else emit({ host: o.host, route: o.route, state: 'failed', stdout: '', stderr: '', error: o.error.message, durationMs: o.durationMs });
+      },
+    });
   }
 
   dispose(): void {

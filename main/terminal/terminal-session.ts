@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '../contract/clock';
 import { Emitter, type Disposable } from '../contract/lifecycle';
 import type { TerminalOutput, TerminalSession as SessionInfo } from '../contract/terminal';
 import type { TerminalSource } from './terminal-source';
@@ -29,7 +30,7 @@ export class TerminalSession implements Disposable {
   private pendingChars = 0;
   private unacked = 0;
   private paused = false;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: Disposable | undefined;
   private readonly outEmitter = new Emitter<TerminalOutput>();
   private attached = 0;
   private readonly disposables: Disposable[] = [];
@@ -39,6 +40,7 @@ export class TerminalSession implements Disposable {
     info: SessionInfo,
     private readonly source: TerminalSource,
     private readonly flow: FlowControl = DEFAULT_FLOW,
+    private readonly clock: Clock = systemClock,
   ) {
     this.info = { ...info, state: 'running', ...(source.pid !== undefined ? { pid: source.pid } : {}) };
     this.disposables.push(source.onData((d) => this.onData(d)));
@@ -71,7 +73,7 @@ export class TerminalSession implements Disposable {
     this.checkPause();
     if (!this.attached) return;
     if (this.pendingChars >= this.flow.maxFrameChars) this.flush();
-    else this.timer ??= setTimeout(() => this.flush(), this.flow.batchMs);
+    else this.timer ??= this.clock.setTimeout(() => this.flush(), this.flow.batchMs);
   }
 
   private checkPause(): void {
@@ -83,7 +85,7 @@ export class TerminalSession implements Disposable {
 
   private flush(): void {
     if (this.timer) {
-      clearTimeout(this.timer);
+      this.timer.dispose();
       this.timer = undefined;
     }
     if (!this.attached || this.pendingChars === 0) return;
@@ -139,7 +141,7 @@ export class TerminalSession implements Disposable {
   }
 
   dispose(): void {
-    if (this.timer) clearTimeout(this.timer);
+    this.timer?.dispose();
     for (const d of this.disposables) d.dispose();
     this.source.dispose();
     this.outEmitter.dispose();

@@ -1,3 +1,4 @@
+import { systemClock } from '../contract/clock';
 import type { Duplex } from 'node:stream';
 
 export interface PipeCounters {
@@ -29,7 +30,7 @@ export function countedPipe(local: Duplex, remote: Duplex, counters: PipeCounter
     remote.once('close', () => {
       // The remote side is gone; let what is buffered reach the client, then close.
       if (!local.destroyed) local.end();
-      setTimeout(() => local.destroy(), 2000).unref();
+      systemClock.setTimeout(() => local.destroy(), 2000);
       onClose();
     });
     local.on('error', () => remote.destroy());

@@ -1,5 +1,5 @@
-import { isIPv4, isIPv6 } from 'node:net';
 import { AppError } from '../contract/errors';
+import { isLoopbackAddress } from '../contract/net-address';
 import { checkHost, parsePort } from '../ssh/ssh-destination';
 
 /**
@@ -30,37 +30,6 @@ export interface ForwardSpec {
 }
 
 export const ALL_INTERFACES = '*';
-
-/** True for `localhost`, 127.0.0.0/8, ::1 and IPv4-mapped 127.x; any other name or address counts as exposed. */
-export function isLoopbackAddress(address: string): boolean {
-  const a = address.toLowerCase().replace(/^\[(.*)\]$/, '$1');
-  if (a === 'localhost') return true;
-  if (isIPv4(a)) return a.startsWith('127.');
-  if (!isIPv6(a)) return false;
-  const g = ipv6Groups(a);
-  const zeros = (from: number, to: number) => g.slice(from, to).every((x) => x === 0);
-  if (zeros(0, 7) && g[7] === 1) return true;
-  return zeros(0, 5) && g[5] === 0xffff && g[6]! >> 8 === 127;
-}
-
-/** The eight 16-bit groups of a valid IPv6 address (a trailing dotted IPv4 part counts as two). */
-function ipv6Groups(a: string): number[] {
-  const parse = (part: string): number[] => {
-    if (part === '') return [];
-    return part.split(':').flatMap((x) => {
-      if (!x.includes('.')) return [parseInt(x, 16)];
-      const [b0, b1, b2, b3] = x.split('.').map(Number) as [number, number, number, number];
-      return [(b0 << 8) | b1, (b2 << 8) | b3];
-    });
-  };
-  const zone = a.indexOf('%');
-  const addr = zone >= 0 ? a.slice(0, zone) : a;
-  if (!addr.includes('::')) return parse(addr);
-  const [head, tail] = addr.split('::') as [string, string];
-  const h = parse(head);
-  const t = parse(tail);
-  return [...h, ...Array<number>(8 - h.length - t.length).fill(0), ...t];
-}
 
 interface Field {
   value: string;

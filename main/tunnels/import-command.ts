@@ -4,7 +4,7 @@ import { parseDestination, parseJumpList, parsePort, type SshEndpoint } from '..
 import { canonicalSshKeyword } from '../ssh/ssh-keywords';
 import { parseSshCount, parseSshTime, parseYesNo, splitOptionArgs, splitOptionLine } from '../ssh/ssh-option-values';
 import { parseForwardSpec, type ForwardKind, type ForwardSpec } from './forward-spec';
-import { isRedirection, splitShellWords, type ShellToken } from './shell-words';
+import { isRedirection, splitShellWords, type ShellToken } from '../contract/shell-words';
 
 /**
  * Turns an autossh or ssh command line pasted by a user into a tunnel profile draft. Parses like

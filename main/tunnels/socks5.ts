@@ -1,4 +1,5 @@
 import type net from 'node:net';
+import { systemClock, type Clock } from '../contract/clock';
 import { AppError } from '../contract/errors';
 
 /** SOCKS5 reply codes (RFC 1928). */
@@ -28,13 +29,13 @@ const MAX_HANDSHAKE_BYTES = 600;
  * passed through unresolved so the SSH server resolves them (remote DNS). Bytes the client sent
  * after the request are put back into the socket. Rejects with INVALID_INPUT on anything else.
  */
-export function readSocks5Request(socket: net.Socket, timeoutMs = 10_000): Promise<SocksRequest> {
+export function readSocks5Request(socket: net.Socket, timeoutMs = 10_000, clock: Clock = systemClock): Promise<SocksRequest> {
   return new Promise((resolve, reject) => {
     let buf = Buffer.alloc(0);
     let stage: 'greeting' | 'request' = 'greeting';
-    const timer = setTimeout(() => fail(new AppError('TIMEOUT', 'SOCKS client sent no request in time')), timeoutMs);
+    const timer = clock.setTimeout(() => fail(new AppError('TIMEOUT', 'SOCKS client sent no request in time')), timeoutMs);
     const cleanup = () => {
-      clearTimeout(timer);
+      timer.dispose();
       socket.off('data', onData);
       socket.off('error', onError);
       socket.off('end', onEnd);

@@ -1,12 +1,15 @@
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
+import { systemClock, type Clock } from '../contract/clock';
 import { AppError, type ErrorData } from '../contract/errors';
 import { DisposableStore, Emitter, toDisposable, type Disposable } from '../contract/lifecycle';
 import type { ForwardSpec, ForwardState, ForwardStatus, TunnelProfile, TunnelState, TunnelStatus } from '../contract/tunnels';
 import type { ConnectionLease, SshConnectionPool } from '../ssh/connection-pool';
 import type { Ssh2Connection } from '../ssh/ssh-connection';
-import { routeKey, type ConnectionState, type SshHostConfig, type SshRoute } from '../ssh/ssh-types';
-import { isLoopbackAddress } from './forward-spec';
+import { routeKey, type ConnectionState, type SshRoute } from '../ssh/ssh-types';
+import { isLoopbackAddress } from '../contract/net-address';
+import { forwardLabel } from '../contract/tunnels';
+import { sshRoute } from '../ssh/ssh-route';
 import { countedPipe } from './counted-pipe';
 import { readSocks5Request, SocksReply, type SocksRequest } from './socks5';
 
@@ -33,26 +36,12 @@ interface ForwardRuntime {
 }
 
 export function profileRoute(p: TunnelProfile): SshRoute {
-  const hop = (h: TunnelProfile['target']): SshHostConfig => ({
-    host: h.host,
-    port: h.port,
-    user: h.user,
-    identityFiles: h.identityFiles,
-    useAgent: h.useAgent,
-    passwordSecretId: h.passwordSecretId,
+  return sshRoute(p, {
     keepaliveIntervalMs: p.keepalive.intervalSec * 1000,
     keepaliveCountMax: p.keepalive.countMax,
-    ciphers: p.ciphers,
     unknownHostKey: p.unknownHostKey,
+    ...(p.ciphers ? { ciphers: p.ciphers } : {}),
   });
-  return { jumps: p.jumps.map(hop), target: hop(p.target) };
-}
-
-export function forwardLabel(f: ForwardSpec): string {
-  const b = `${f.bindAddress.includes(':') ? `[${f.bindAddress}]` : f.bindAddress}:${f.bindPort}`;
-  if (f.kind === 'dynamic') return `-D ${b} (SOCKS5)`;
-  const d = `${f.destHost.includes(':') ? `[${f.destHost}]` : f.destHost}:${f.destPort}`;
-  return f.kind === 'local' ? `-L ${b} → ${d}` : `-R ${b} → ${d}`;
 }
 
 /** Refuses forwards that would expose a port to the LAN without an explicit choice. */
@@ -70,7 +59,7 @@ export function checkForwardsExposure(p: TunnelProfile): void {
 
 export interface RunnerDeps {
   pool: SshConnectionPool;
-  now?: () => number;
+  clock?: Clock;
   log?: (line: string) => void;
 }
 
@@ -90,14 +79,14 @@ export class TunnelRunner implements Disposable {
   private readonly changeEmitter = new Emitter<void>();
   /** Fires on any change of state or counters; the manager throttles what it sends on. */
   readonly onDidChange = this.changeEmitter.event;
-  private readonly now: () => number;
+  private readonly clock: Clock;
 
   constructor(
     private currentProfile: TunnelProfile,
     private readonly deps: RunnerDeps,
   ) {
     const profile = currentProfile;
-    this.now = deps.now ?? Date.now;
+    this.clock = deps.clock ?? systemClock;
     this.forwards = profile.forwards.map((spec) => ({ spec, state: 'stopped', active: new Set(), pending: new Set(), total: 0, failed: 0, bytesIn: 0, bytesOut: 0 }));
   }
 
@@ -200,7 +189,7 @@ export class TunnelRunner implements Disposable {
     }
     const conn = s.kind === 'ready' ? this.lease?.connection : undefined;
     if (conn) {
-      this.upSinceMs = this.now();
+      this.upSinceMs = this.clock.now();
       this.log('up');
     } else this.upSinceMs = undefined;
     const fwState: ForwardState = conn ? 'up' : s.kind === 'backoff' ? 'backoff' : s.kind === 'waiting' ? 'waiting' : 'connecting';
@@ -240,8 +229,7 @@ export class TunnelRunner implements Disposable {
             hint: 'The server may still hold this port for an earlier session, or GatewayPorts forbids the address. Drover retries.',
           }).toData();
           this.changed();
-          const t = setTimeout(attempt, REMOTE_FORWARD_RETRY_MS);
-          session.add(toDisposable(() => clearTimeout(t)));
+          session.add(this.clock.setTimeout(attempt, REMOTE_FORWARD_RETRY_MS));
         },
       );
     };
@@ -337,11 +325,11 @@ export class TunnelRunner implements Disposable {
     if (conn) return Promise.resolve(conn);
     if (!lease) return Promise.reject(new AppError('UNAVAILABLE', 'the tunnel is not connected'));
     const ctrl = new AbortController();
-    const timer = setTimeout(() => ctrl.abort(), PENDING_CLIENT_WAIT_MS);
+    const timer = this.clock.setTimeout(() => ctrl.abort(), PENDING_CLIENT_WAIT_MS);
     const onClose = () => ctrl.abort();
     socket.once('close', onClose);
     return lease.whenReady(ctrl.signal).finally(() => {
-      clearTimeout(timer);
+      timer.dispose();
       socket.off('close', onClose);
     });
   }
@@ -350,7 +338,7 @@ export class TunnelRunner implements Disposable {
     if (f.spec.kind === 'dynamic') return;
     const spec = f.spec;
     const run = async () => {
-      const started = this.now();
+      const started = this.clock.now();
       try {
         if (spec.kind === 'local') {
           const ch = await conn.forwardOut(spec.destHost, spec.destPort);
@@ -365,15 +353,14 @@ export class TunnelRunner implements Disposable {
             s.setTimeout(5000, () => s.destroy(new Error('timeout')));
           });
         }
-        f.probe = { ok: true, latencyMs: this.now() - started, atMs: this.now() };
+        f.probe = { ok: true, latencyMs: this.clock.now() - started, atMs: this.clock.now() };
       } catch (err) {
-        f.probe = { ok: false, atMs: this.now(), error: AppError.from(err).message };
+        f.probe = { ok: false, atMs: this.clock.now(), error: AppError.from(err).message };
       }
       this.changed();
     };
     void run();
-    const t = setInterval(() => void run(), spec.probeIntervalSec * 1000);
-    session.add(toDisposable(() => clearInterval(t)));
+    session.add(this.clock.setInterval(() => void run(), spec.probeIntervalSec * 1000));
   }
 
   private fail(err: AppError, opts: { keepForwardStates?: boolean } = {}): void {

@@ -3,11 +3,13 @@ import os from 'node:os';
 import { AppError } from '../contract/errors';
 import type { ContractImpl } from '../contract/define';
 import type { ForwardSpec as ContractForward, ImportResult, SshConfigHost, TunnelProfile, tunnelsContract } from '../contract/tunnels';
-import { ForwardSpecSchema, HopSchema, TunnelProfileSchema } from '../contract/tunnels';
+import { HopSchema } from '../contract/ssh';
+import { ForwardSpecSchema, TunnelProfileSchema } from '../contract/tunnels';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createNodeSshConfigReader, listSshHostAliases, parseSshConfig, resolveSshHost } from '../ssh/ssh-config';
-import { isLoopbackAddress, parseForwardSpec, type ForwardKind, type ForwardSpec as ParsedForward } from './forward-spec';
+import { isLoopbackAddress } from '../contract/net-address';
+import { parseForwardSpec, type ForwardKind, type ForwardSpec as ParsedForward } from './forward-spec';
 import { importTunnelCommand, type DraftEndpoint, type TunnelDraft } from './import-command';
 import type { TunnelManager } from './tunnel-manager';
 

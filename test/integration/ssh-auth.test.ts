@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SshConnectionPool } from '../../main/ssh/connection-pool';
 import { KnownHostsVerifier } from '../../main/ssh/host-key-verifier';
-import { readyOrFirstFailure } from '../../main/terminal/terminal-manager';
+import { readyConnection } from '../../main/ssh/run-on-hosts';
 import type { SshHostConfig } from '../../main/ssh/ssh-types';
 import { makeTempDir, startSshd, type SshdHandle, type TempDir } from '../harness/index';
 import { passwordAuthSupport } from '../harness/sshd';
@@ -31,7 +31,7 @@ async function login(cfg: Partial<SshHostConfig>, env: NodeJS.ProcessEnv = {}) {
   const p = pool(env);
   const lease = p.acquire({ jumps: [], target: { host: '127.0.0.1', port: sshd.port, user: sshd.user, useAgent: false, ...cfg } });
   try {
-    const conn = await readyOrFirstFailure(lease, AbortSignal.timeout(15_000));
+    const conn = await readyConnection(lease, AbortSignal.timeout(15_000));
     const r = await conn.exec(['id', '-un']);
     return r.stdout.trim();
   } finally {

@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../support/manual-clock';
 import { AppError, isAppError } from '../../main/contract/errors';
 import { createSecretStore } from '../../main/settings/create-secret-store';
 import { SafeStorageSecretStore, type SafeStorageLike } from '../../main/settings/safe-storage-secret-store';
@@ -11,7 +12,7 @@ import { VaultSecretStore, type ScryptParams } from '../../main/settings/vault-s
 
 const FAST: ScryptParams = { N: 2 ** 10, r: 8, p: 1 };
 const NOW = Date.UTC(2025, 10, 23, 16, 0, 0, 0);
-const clock = { now: () => NOW };
+const clock = new ManualClock(NOW);
 const PASSPHRASE = 'correct horse battery staple';
 const SECRET = 'hunter2-the-root-password-ä€';
 

@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../support/manual-clock';
 import { isAppError } from '../../main/contract/errors';
 import { SettingsSchema, defaultSettings, type Settings } from '../../main/contract/settings';
 import { JsonSettingsStore } from '../../main/settings/settings-store';
@@ -9,7 +10,7 @@ import { SerialQueue } from '../../main/settings/serial-queue';
 import { fileTimestamp, writeFileAtomic } from '../../main/settings/atomic-file';
 
 const NOW = Date.UTC(2025, 10, 23, 15, 55, 0, 123);
-const clock = { now: () => NOW };
+const clock = new ManualClock(NOW);
 const STAMP = fileTimestamp(NOW); // 2025-11-23T15-55-00.123Z
 
 let root: string;

@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { isAppError } from '../../main/contract/errors';
-import { formatForwardSpec, isLoopbackAddress, parseForwardSpec, type ForwardKind } from '../../main/tunnels/forward-spec';
+import { isLoopbackAddress } from '../../main/contract/net-address';
+import { formatForwardSpec, parseForwardSpec, type ForwardKind } from '../../main/tunnels/forward-spec';
 
 describe('parseForwardSpec', () => {
   it('parses the -L / -R / -D forms', () => {
@@ -57,12 +58,17 @@ describe('parseForwardSpec', () => {
   });
 });
 
+// One function for the service, the CLI and the UI (main/contract/net-address.ts): they used to disagree on ::ffff:7f00:1.
 describe('isLoopbackAddress', () => {
   it.each([
     ['localhost', true],
     ['LOCALHOST', true],
     ['127.0.0.1', true],
+    ['127.0.0.2', true],
     ['127.255.0.9', true],
+    [' 127.0.0.1 ', true],
+    ['0127.0.0.1', false],
+    ['127.1', false],
     ['::1', true],
     ['[::1]', true],
     ['0:0:0:0:0:0:0:1', true],

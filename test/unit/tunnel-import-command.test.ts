@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { isAppError } from '../../main/contract/errors';
 import { buildCommand } from '../../main/ssh/shell-quote';
 import { importTunnelCommand, type TunnelDraft } from '../../main/tunnels/import-command';
-import { splitShellWords } from '../../main/tunnels/shell-words';
+import { splitShellWords } from '../../main/contract/shell-words';
 
 const SEED =
   'autossh -M 0 -o ExitOnForwardFailure=yes -o ServerAliveCountMax=3 -o ServerAliveInterval=10 -NT -L 127.0.0.1:9092:100.70.81.93:9092 -L 10.40.23.250:8086:100.71.38.14:8086 -L 127.0.0.1:2379:100.69.106.78:2379 svc@edgegw01-a1.alt-chain.io';

@@ -307,7 +307,6 @@ export const en = {
       shellSyntax: 'Pipes, redirections, variables and wildcards are passed literally. To use them, run sh -c \'…\'.',
       unterminatedSingle: 'A single quote is not closed.',
       unterminatedDouble: 'A double quote is not closed.',
-      trailingBackslash: 'The line ends with a backslash.',
       timeout: 'Timeout',
       seconds: 's',
       run: 'Run on {{count}} hosts',
@@ -376,12 +375,6 @@ export const en = {
       waiting: 'Waiting',
       portInUse: 'Port in use',
       failed: 'Failed',
-    },
-    duration: {
-      s: '{{n}} s',
-      m: '{{n}} min',
-      hm: '{{h}} h {{m}} min',
-      dh: '{{d}} d {{h}} h',
     },
     card: {
       via: 'via',
@@ -604,6 +597,14 @@ export const en = {
     answerHostKey: 'answering a host key question',
     watchHostKeys: 'watching host key questions',
     unexpected: 'running the page',
+  },
+  format: {
+    duration: {
+      s: '{{n}} s',
+      m: '{{n}} min',
+      hm: '{{h}} h {{m}} min',
+      dh: '{{d}} d {{h}} h',
+    },
   },
   errors: {
     genericHint: 'If this keeps happening, note the code and message and check the Drover log.',

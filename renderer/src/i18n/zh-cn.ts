@@ -297,7 +297,6 @@ export const zhCN: Messages = {
       shellSyntax: '管道、重定向、变量和通配符会按字面传递。如需使用，请执行 sh -c \'…\'。',
       unterminatedSingle: '单引号未闭合。',
       unterminatedDouble: '双引号未闭合。',
-      trailingBackslash: '行尾是反斜杠。',
       timeout: '超时',
       seconds: '秒',
       run: '在 {{count}} 台主机上执行',
@@ -365,12 +364,6 @@ export const zhCN: Messages = {
       waiting: '等待中',
       portInUse: '端口被占用',
       failed: '失败',
-    },
-    duration: {
-      s: '{{n}} 秒',
-      m: '{{n}} 分钟',
-      hm: '{{h}} 小时 {{m}} 分钟',
-      dh: '{{d}} 天 {{h}} 小时',
     },
     card: {
       via: '经由',
@@ -591,6 +584,14 @@ export const zhCN: Messages = {
     answerHostKey: '回答主机密钥询问',
     watchHostKeys: '监视主机密钥询问',
     unexpected: '页面运行',
+  },
+  format: {
+    duration: {
+      s: '{{n}} 秒',
+      m: '{{n}} 分钟',
+      hm: '{{h}} 小时 {{m}} 分钟',
+      dh: '{{d}} 天 {{h}} 小时',
+    },
   },
   errors: {
     genericHint: '如果反复出现，请记下错误代码和信息，并查看 Drover 日志。',

@@ -2,7 +2,7 @@ import type { AppApi } from '@contract/index';
 import { AppError } from '@contract/errors';
 import type { Disposable, Event } from '@contract/lifecycle';
 import { TerminalTargetSchema, type HostRunResult, type TerminalOutput, type TerminalSession, type TerminalTarget } from '@contract/terminal';
-import type { Hop } from '@contract/tunnels';
+import { hopLabel, routeLabel, shortHopLabel, type Hop } from '@contract/ssh';
 import type { z } from 'zod';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { ToastStore } from './toast-store';
@@ -226,19 +226,10 @@ export function normalizePrefs(p: (Partial<TerminalPrefs> & { webgl?: unknown })
   };
 }
 
-/** user@host:port, as the services name an SSH destination. */
-export function hopLabel(h: Pick<Hop, 'user' | 'host' | 'port'>): string {
-  const host = h.host.includes(':') ? `[${h.host}]` : h.host;
-  return `${h.user}@${host}:${h.port}`;
-}
-
-export function routeLabel(target: Hop, jumps: readonly Hop[]): string {
-  return [...jumps, target].map(hopLabel).join(' > ');
-}
 
 export function targetLabel(t: TerminalTarget): string {
   if (t.kind === 'local') return 'local';
-  const host = t.target.port === 22 ? `${t.target.user}@${t.target.host}` : hopLabel(t.target);
+  const host = shortHopLabel(t.target);
   return t.jumps.length ? `${host} (via ${t.jumps.map((j) => j.host).join(' > ')})` : host;
 }
 

@@ -1,7 +1,9 @@
 import type { AppApi } from '@contract/index';
 import { AppError } from '@contract/errors';
 import { DisposableStore, toDisposable, type Disposable } from '@contract/lifecycle';
-import type { ForwardSpec, ForwardStatus, ImportResult, SshConfigHost, TunnelEvent, TunnelProfile, TunnelStatus } from '@contract/tunnels';
+import { isLoopbackAddress } from '@contract/net-address';
+import { routeLabel } from '@contract/ssh';
+import { forwardLabel, type ForwardStatus, type ImportResult, type SshConfigHost, type TunnelEvent, type TunnelProfile, type TunnelStatus } from '@contract/tunnels';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { ToastStore } from './toast-store';
 
@@ -87,34 +89,13 @@ function defaultSchedule(flush: () => void): void {
   } else setTimeout(flush, 100);
 }
 
-/** "-L 127.0.0.1:9092 → 10.0.0.5:9092", as the service labels forwards. */
-export function forwardLabel(f: ForwardSpec): string {
-  const b = `${f.bindAddress.includes(':') ? `[${f.bindAddress}]` : f.bindAddress}:${f.bindPort}`;
-  if (f.kind === 'dynamic') return `-D ${b} (SOCKS5)`;
-  const d = `${f.destHost.includes(':') ? `[${f.destHost}]` : f.destHost}:${f.destPort}`;
-  return f.kind === 'local' ? `-L ${b} → ${d}` : `-R ${b} → ${d}`;
-}
-
-/** True for localhost, 127.0.0.0/8, ::1 and ::ffff:127.x (what the service counts as not exposed). */
-export function isLoopbackAddress(address: string): boolean {
-  const a = address.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
-  if (a === 'localhost' || a === '::1' || /^0*:(0*:){0,6}0*1$/.test(a) || /^(0+:){7}0*1$/.test(a)) return true;
-  if (/^\d+\.\d+\.\d+\.\d+$/.test(a)) return a.startsWith('127.');
-  const mapped = /^(?:0*:)*:?ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(a);
-  return mapped ? mapped[1]!.startsWith('127.') : false;
-}
-
-function hopKey(h: TunnelProfile['target']): string {
-  const host = h.host.includes(':') ? `[${h.host}]` : h.host;
-  return `${h.user}@${host}:${h.port}`;
-}
 
 /** What a profile that has not run looks like: stopped, counters at zero. */
 export function stoppedStatus(p: TunnelProfile): TunnelStatus {
   return {
     profileId: p.id,
     state: 'stopped',
-    route: [...p.jumps, p.target].map(hopKey).join(' > '),
+    route: routeLabel(p.target, p.jumps),
     forwards: p.forwards.map(
       (f): ForwardStatus => ({
         id: f.id,

@@ -1,4 +1,4 @@
-import type { Hop } from '@contract/tunnels';
+import { shortHopLabel, type Hop } from '@contract/ssh';
 
 const HOST_RE = /^[A-Za-z0-9._:%[\]-]+$/;
 const USER_RE = /^[A-Za-z0-9._][A-Za-z0-9._@-]*$/;
@@ -43,7 +43,4 @@ export function parseHopSpec(spec: string, defaultPort = 22): Pick<Hop, 'user' |
 }
 
 /** The inverse of parseHopSpec. */
-export function formatHopSpec(h: Pick<Hop, 'user' | 'host' | 'port'>): string {
-  const host = h.host.includes(':') ? `[${h.host}]` : h.host;
-  return h.port === 22 ? `${h.user}@${host}` : `${h.user}@${host}:${h.port}`;
-}
+export const formatHopSpec = shortHopLabel;

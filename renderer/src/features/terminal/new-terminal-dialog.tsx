@@ -1,10 +1,11 @@
 import { DeleteOutlined, PlusOutlined } from '@ant-design/icons';
-import type { Hop } from '@contract/tunnels';
+import type { Hop } from '@contract/ssh';
 import { Button, Col, Form, Input, InputNumber, Modal, Row, Segmented, Select, Typography } from 'antd';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useStores, useTerminalStore } from '../../stores/stores';
-import { routeLabel, selectProfiles, selectRecent, type SshDestination } from '../../stores/terminal-store';
+import { routeLabel } from '@contract/ssh';
+import { selectProfiles, selectRecent, type SshDestination } from '../../stores/terminal-store';
 import { formatHopSpec, isHostName, isUserName, parseHopSpec } from './hop-spec';
 
 interface JumpField {

@@ -5,9 +5,10 @@ import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNow } from '../../components/use-now';
 import { useStores, useTerminalStore } from '../../stores/stores';
-import { hopLabel, routeLabel, selectProfiles, selectRecent, selectRun, selectRunDraft, selectTabs, type RunHost, type SshDestination } from '../../stores/terminal-store';
+import { hopLabel, routeLabel } from '@contract/ssh';
+import { selectProfiles, selectRecent, selectRun, selectRunDraft, selectTabs, type RunHost, type SshDestination } from '../../stores/terminal-store';
 import { parseHopSpec } from './hop-spec';
-import { hasShellSyntax, shellWords } from './shell-words';
+import { commandLineArgv, hasShellSyntax } from '@contract/shell-words';
 
 type Candidate = SshDestination & { readonly route: string };
 interface Group {
@@ -63,7 +64,7 @@ export function RunOnHosts() {
 
   const byRoute = useMemo(() => new Map(groups.flatMap((g) => g.items.map((c) => [c.route, c] as const))), [groups]);
   const selected = draft.selected.filter((r) => byRoute.has(r));
-  const parsed = shellWords(draft.commandLine);
+  const parsed = commandLineArgv(draft.commandLine);
   const argv = parsed.ok ? parsed.argv : [];
   const canRun = selected.length > 0 && argv.length > 0 && !run?.running;
 
@@ -162,13 +163,13 @@ export function RunOnHosts() {
                   </code>
                 ))
               ) : (
-                <Typography.Text type="danger">{t(`terminal.run.${parsed.error}`)}</Typography.Text>
+                <Typography.Text type="danger">{t(parsed.error === 'unterminated-double' ? 'terminal.run.unterminatedDouble' : 'terminal.run.unterminatedSingle')}</Typography.Text>
               )}
             </div>
             <Typography.Paragraph type="secondary" className="drover-run-hint">
               {t('terminal.run.argvHint')}
             </Typography.Paragraph>
-            {hasShellSyntax(argv) && (
+            {parsed.ok && hasShellSyntax(parsed.tokens) && (
               <Typography.Paragraph type="warning" className="drover-run-hint" data-testid="run-shell-syntax">
                 {t('terminal.run.shellSyntax')}
               </Typography.Paragraph>

@@ -3,7 +3,8 @@ import { App, Button, Dropdown, Empty, Segmented, Space, Tabs, Tooltip, type Men
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useStores, useTerminalStore } from '../../stores/stores';
-import { routeLabel, selectActiveKey, selectActiveTab, selectBroadcast, selectProfiles, selectRecent, selectTabs, selectView, type TerminalView } from '../../stores/terminal-store';
+import { routeLabel } from '@contract/ssh';
+import { selectActiveKey, selectActiveTab, selectBroadcast, selectProfiles, selectRecent, selectTabs, selectView, type TerminalView } from '../../stores/terminal-store';
 import { NewTerminalDialog, type NewTerminalKind } from './new-terminal-dialog';
 import { RunOnHosts } from './run-on-hosts';
 import { TabLabel } from './tab-label';

@@ -6,7 +6,7 @@ import { useTranslation } from 'react-i18next';
 import { Sparkline } from '../../components/sparkline';
 import { HISTORY_LENGTH, selectTraffic } from '../../stores/tunnels-store';
 import { useTunnelsStore } from '../../stores/stores';
-import { formatBytes, formatRate } from './format';
+import { formatBytes, formatRate } from '../../components/format';
 import { ForwardStateTag } from './state-tags';
 
 /** One row per forward: what it listens on and where it goes, its state, connections and traffic. */

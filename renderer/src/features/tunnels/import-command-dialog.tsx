@@ -6,8 +6,10 @@ import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorDetails } from '../../components/error-details';
 import { useTunnelsStore } from '../../stores/stores';
-import { forwardLabel, isLoopbackAddress } from '../../stores/tunnels-store';
-import { hopLabel, newProfileId } from './format';
+import { isLoopbackAddress } from '@contract/net-address';
+import { forwardLabel } from '@contract/tunnels';
+import { hopLabel } from '@contract/ssh';
+import { newProfileId } from './format';
 import { profileToValues, type TunnelFormInit } from './tunnel-form';
 
 const PREVIEW_DELAY_MS = 350;

@@ -1,13 +1,13 @@
 import { ReloadOutlined } from '@ant-design/icons';
 import { AppError } from '@contract/errors';
-import type { SshConfigHost } from '@contract/tunnels';
+import { forwardLabel, type SshConfigHost } from '@contract/tunnels';
 import { Alert, Button, Empty, Flex, Modal, Popover, Spin, Table, Tag, Typography } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorDetails } from '../../components/error-details';
 import { useTunnelsStore } from '../../stores/stores';
-import { forwardLabel, type SshConfigImport } from '../../stores/tunnels-store';
-import { hopLabel } from './format';
+import type { SshConfigImport } from '../../stores/tunnels-store';
+import { hopLabel } from '@contract/ssh';
 import { Warnings } from './import-command-dialog';
 import { profileToValues, type TunnelFormInit } from './tunnel-form';
 

@@ -8,7 +8,8 @@ import { selectHostKeyPrompts } from '../../stores/ssh-store';
 import { useSshStore, useTunnelsStore } from '../../stores/stores';
 import { isRunningState, selectBusy, selectStatus, stoppedStatus } from '../../stores/tunnels-store';
 import { ForwardTable } from './forward-table';
-import { formatDuration, profileUsesHost, routeParts } from './format';
+import { formatDuration } from '../../components/format';
+import { profileUsesHost, routeParts } from './format';
 import { TunnelStateTag, useRetryCountdown } from './state-tags';
 
 export interface TunnelCardProps {

@@ -1,12 +1,14 @@
 import { ArrowDownOutlined, ArrowUpOutlined, DeleteOutlined, PlusOutlined, WarningOutlined } from '@ant-design/icons';
 import type { ErrorData } from '@contract/errors';
-import { TunnelProfileSchema, type ForwardSpec, type Hop, type TunnelProfile } from '@contract/tunnels';
+import type { Hop } from '@contract/ssh';
+import { TunnelProfileSchema, type ForwardSpec, type TunnelProfile } from '@contract/tunnels';
 import { Alert, Button, Checkbox, Divider, Drawer, Flex, Form, Input, InputNumber, Radio, Select, Switch, Tooltip, Typography, type FormInstance } from 'antd';
 import type { Rule } from 'antd/es/form';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useTunnelsStore } from '../../stores/stores';
-import { isLoopbackAddress, isRunningState } from '../../stores/tunnels-store';
+import { isLoopbackAddress } from '@contract/net-address';
+import { isRunningState } from '../../stores/tunnels-store';
 import { newProfileId } from './format';
 
 // ---- the form's values: the profile's shape, with empty numbers allowed while typing ----

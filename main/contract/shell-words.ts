@@ -1,4 +1,4 @@
-import { AppError } from '../contract/errors';
+import { AppError } from './errors';
 
 /**
  * Splits pasted shell text into words and operators the way a POSIX shell tokenizes it: blanks,
@@ -63,7 +63,7 @@ export function splitShellWords(text: string): ShellToken[] {
     }
     if (c === "'") {
       const end = text.indexOf("'", i + 1);
-      if (end < 0) throw new AppError('INVALID_INPUT', `unterminated single quote at character ${i + 1}`);
+      if (end < 0) throw new AppError('INVALID_INPUT', `unterminated single quote at character ${i + 1}`, { details: { reason: 'unterminated-single', at: i } });
       append(text.slice(i + 1, end));
       quoted = true;
       i = end + 1;
@@ -73,7 +73,7 @@ export function splitShellWords(text: string): ShellToken[] {
       let j = i + 1;
       let value = '';
       for (;;) {
-        if (j >= n) throw new AppError('INVALID_INPUT', `unterminated double quote at character ${i + 1}`);
+        if (j >= n) throw new AppError('INVALID_INPUT', `unterminated double quote at character ${i + 1}`, { details: { reason: 'unterminated-double', at: i } });
         const ch = text[j]!;
         if (ch === '"') break;
         if (ch === '\\' && j + 1 < n && '$`"\\\n'.includes(text[j + 1]!)) {
@@ -137,4 +137,34 @@ export function splitShellWords(text: string): ShellToken[] {
   }
   endWord();
   return tokens;
+}
+
+export type ArgvResult =
+  | { readonly ok: true; readonly argv: string[]; readonly tokens: ShellToken[] }
+  | { readonly ok: false; readonly error: 'unterminated-single' | 'unterminated-double'; readonly at: number };
+
+/**
+ * A command line as an argument vector, nothing expanded. Operators (| ; && > …) are kept as
+ * plain arguments: the caller shows them (see hasShellSyntax) and decides whether the line should
+ * go to a remote shell instead.
+ */
+export function commandLineArgv(line: string): ArgvResult {
+  try {
+    const tokens = splitShellWords(line);
+    const argv = tokens.filter((t) => !(t.kind === 'op' && t.value === '\n')).map((t) => t.value);
+    return { ok: true, argv, tokens };
+  } catch (err) {
+    const details = err instanceof AppError ? err.details : undefined;
+    const reason = details?.reason === 'unterminated-double' ? 'unterminated-double' : 'unterminated-single';
+    return { ok: false, error: reason, at: typeof details?.at === 'number' ? details.at : 0 };
+  }
+}
+
+/**
+ * Whether the tokens hold something a shell would have interpreted: an operator, a redirection,
+ * a variable or command substitution, or a glob outside quotes. Quoted for a remote command,
+ * these are passed literally.
+ */
+export function hasShellSyntax(tokens: readonly ShellToken[]): boolean {
+  return tokens.some((t) => t.kind === 'op' || t.expansions.length > 0 || /[*?]/.test(t.value));
 }
