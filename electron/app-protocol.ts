@@ -6,7 +6,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { APP_HOST, APP_SCHEME, appContentSecurityPolicy } from './window-security';
-import { contentTypeFor } from '../main/app/content-types';
+import { contentTypeFor } from '../main/host/content-types';
 
 /** The same content types the web host sends. */
 export const mimeTypeFor = contentTypeFor;

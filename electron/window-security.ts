@@ -4,7 +4,7 @@
  * Electron binary does not exist. electron/main.ts applies it.
  */
 import type { WebPreferences } from 'electron';
-import { contentSecurityPolicy } from '../main/app/content-security-policy';
+import { contentSecurityPolicy } from '../main/host/content-security-policy';
 
 /** The privileged scheme the renderer is served from, and its one host. */
 export const APP_SCHEME = 'app';

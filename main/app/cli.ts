@@ -1,61 +1,18 @@
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { AppError } from '../contract/errors';
-import { hopLabel } from '../contract/ssh';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, parsePort, waitForStop, type CliCommand, type CliContext, type CliIo, type CliValues } from '../common/cli-command';
 import { checkBindAddress } from '../host/web-auth';
 import { packageVersion } from '../host/package-root';
+import { FEATURES } from './features';
 
 /**
- * `drover <command>`: the headless entry point (bin/drover.mjs, dist/main/drover.mjs).
- * stdout carries only what a script may parse (the serve URL line); everything else is stderr.
- * A command is one entry of COMMANDS; `tunnel` and `netboot` join them later.
+ * `drover <command>`: the headless entry point (bin/drover.mjs, dist/main/drover.mjs). The core
+ * command is `serve`; every feature adds its own (main/app/features.ts). stdout carries only what
+ * a script may parse (the serve URL line); everything else is stderr.
  */
 
-export interface CliIo {
-  /** One line of machine-readable output. */
-  stdout(line: string): void;
-  /** One line of diagnostics. */
-  stderr(line: string): void;
-  env: NodeJS.ProcessEnv;
-  /** Ends long-running commands the way SIGINT/SIGTERM do (for tests and in-process callers). */
-  stop?: AbortSignal;
-  /** Whether long-running commands listen for SIGINT/SIGTERM/SIGHUP. Default true. */
-  handleSignals: boolean;
-}
-
-type Options = NonNullable<ParseArgsConfig['options']>;
-type Values = Record<string, string | boolean | undefined>;
-
-interface CommandSpec {
-  readonly name: string;
-  readonly summary: string;
-  readonly help: string;
-  readonly options: Options;
-  readonly positionals?: boolean;
-  run(values: Values, positionals: string[], io: CliIo): Promise<number>;
-}
-
-/** A wrong command line: message, then usage, exit code 2. */
-export class UsageError extends Error {
-  constructor(
-    message: string,
-    readonly usage: string,
-  ) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
-
-export const EXIT_OK = 0;
-export const EXIT_FAILURE = 1;
-export const EXIT_USAGE = 2;
-
-// ---- serve ----
-
-export function parsePort(text: string, usage: string): number {
-  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) throw new UsageError(`--port must be a number from 0 to 65535, not "${text}"`, usage);
-  return Number(text);
-}
+export type { CliIo } from '../common/cli-command';
 
 const SERVE_HELP = `Usage: drover serve [--host ADDR] [--port N] [--allow-remote] [--config-dir DIR]
 
@@ -70,37 +27,7 @@ Options:
   --config-dir DIR  where settings live (default $DROVER_CONFIG_DIR or the platform config folder)
   -h, --help        show this help`;
 
-/** Resolves when the command should stop: a signal or io.stop. A second signal exits at once. */
-function waitForStop(io: CliIo): { stopped: Promise<string>; release(): void } {
-  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-  let stopping = false;
-  let resolveStop!: (why: string) => void;
-  const stopped = new Promise<string>((resolve) => (resolveStop = resolve));
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (stopping) {
-      io.stderr(`${signal} again: exiting without cleaning up`);
-      process.exit(130);
-    }
-    stopping = true;
-    resolveStop(signal);
-  };
-  const onAbort = () => {
-    stopping = true;
-    resolveStop('stop requested');
-  };
-  if (io.handleSignals) for (const s of signals) process.on(s, onSignal);
-  if (io.stop?.aborted) onAbort();
-  else io.stop?.addEventListener('abort', onAbort, { once: true });
-  return {
-    stopped,
-    release() {
-      for (const s of signals) process.off(s, onSignal);
-      io.stop?.removeEventListener('abort', onAbort);
-    },
-  };
-}
-
-const serveCommand: CommandSpec = {
+const serveCommand: CliCommand = {
   name: 'serve',
   summary: 'serve the UI and API to a browser on 127.0.0.1 (no Electron needed)',
   help: SERVE_HELP,
@@ -112,7 +39,7 @@ const serveCommand: CommandSpec = {
     // Hidden (tests, packaging): the folder of the built renderer; also $DROVER_STATIC_DIR.
     'static-dir': { type: 'string' },
   },
-  async run(values, _positionals, io) {
+  async run(values, _positionals, io, ctx) {
     const host = typeof values.host === 'string' ? values.host : '127.0.0.1';
     const port = parsePort(typeof values.port === 'string' ? values.port : '0', SERVE_HELP);
     const allowRemote = values['allow-remote'] === true;
@@ -129,12 +56,11 @@ const serveCommand: CommandSpec = {
     }
 
     // Loaded here so that --help and --version stay fast.
-    const { createServices } = await import('./create-services');
     const { startWebHost } = await import('../host/web-host');
 
     const stop = waitForStop(io);
     try {
-      const services = await createServices({ transport: 'web', env: io.env, ...(configDir ? { configDir } : {}) });
+      const services = await ctx.createServices({ ...(configDir ? { configDir } : {}), transport: 'web' });
       try {
         const webHost = await startWebHost({
           routes: services.routes,
@@ -167,77 +93,9 @@ const serveCommand: CommandSpec = {
   },
 };
 
-// ---- tunnel ----
-
-const TUNNEL_HELP = `Usage: drover tunnel up <profile> [--config-dir DIR] [--accept-new]
-       drover tunnel up --import "<autossh or ssh command line>" [--allow-lan] [--accept-new]
-       drover tunnel list [--config-dir DIR]
-
-Runs one SSH tunnel without the UI: a drop-in for an autossh container. Every state change is
-logged to stderr. Exits 1 on a permanent failure (login rejected, host key changed or revoked,
-port in use) and 0 when stopped by SIGTERM or Ctrl-C. Transient failures are retried with backoff.
-
-Options:
-  --import TEXT     run the tunnel an autossh/ssh command line describes (not saved)
-  --allow-lan       let forwards listen on non-loopback addresses (e.g. -L 10.40.23.250:8086:...)
-  --accept-new      accept and record unknown host keys (changed keys are always refused)
-  --config-dir DIR  where profiles, known_hosts and secrets live
-  -h, --help        show this help
-
-Environment:
-  DROVER_VAULT_PASSPHRASE  unlocks the secret vault (stored passwords, key passphrases)
-  DROVER_LOG=debug         also log every SSH connection step`;
-
-const tunnelCommand: CommandSpec = {
-  name: 'tunnel',
-  summary: 'run an SSH tunnel headless (`tunnel up <profile>` or `tunnel up --import "autossh ..."`)',
-  help: TUNNEL_HELP,
-  positionals: true,
-  options: {
-    import: { type: 'string' },
-    'allow-lan': { type: 'boolean' },
-    'accept-new': { type: 'boolean' },
-    'config-dir': { type: 'string' },
-  },
-  async run(values, positionals, io) {
-    const [sub, name, ...extra] = positionals;
-    const { defaultConfigDir } = await import('./create-services');
-    const configDir = typeof values['config-dir'] === 'string' ? path.resolve(values['config-dir']) : defaultConfigDir(io.env);
-    if (sub === 'list') {
-      const { TunnelProfileStore } = await import('../tunnels/tunnel-profile-store');
-      const { forwardLabel } = await import('../contract/tunnels');
-      const { profiles, notices } = await new TunnelProfileStore(configDir).load();
-      for (const n of notices) io.stderr(n.message);
-      for (const p of profiles) io.stdout(`${p.name}\t${hopLabel(p.target)}\t${p.forwards.map(forwardLabel).join(', ')}`);
-      return EXIT_OK;
-    }
-    if (sub !== 'up') throw new UsageError(sub ? `unknown tunnel command "${sub}"` : 'tunnel needs a command: up or list', TUNNEL_HELP);
-    const importText = typeof values.import === 'string' ? values.import : undefined;
-    if (extra.length || (importText === undefined) === (name === undefined)) {
-      throw new UsageError('give either a profile name or --import "<command line>"', TUNNEL_HELP);
-    }
-    const { runTunnelUp } = await import('../tunnels/tunnel-cli');
-    const stop = waitForStop(io);
-    try {
-      return await runTunnelUp({
-        ...(name !== undefined ? { profile: name } : {}),
-        ...(importText !== undefined ? { importText } : {}),
-        allowLan: values['allow-lan'] === true,
-        acceptNewHostKeys: values['accept-new'] === true,
-        configDir,
-        env: io.env,
-        log: (line) => io.stderr(`${new Date().toISOString()} ${line}`),
-        stopped: stop.stopped,
-      });
-    } finally {
-      stop.release();
-    }
-  },
-};
-
 // ---- dispatch ----
 
-const COMMANDS: readonly CommandSpec[] = [serveCommand, tunnelCommand];
+const COMMANDS: readonly CliCommand[] = [serveCommand, ...FEATURES.flatMap((f) => f.commands ?? [])];
 
 export function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
@@ -300,7 +158,22 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
     io.stdout(command.help);
     return EXIT_OK;
   }
-  return command.run(parsed.values as Values, parsed.positionals, io);
+  return command.run(parsed.values as CliValues, parsed.positionals, io, cliContext(io));
+}
+
+/** Commands get their services from the one composition root; notices go to stderr as well. */
+function cliContext(io: CliIo): CliContext {
+  return {
+    async createServices(options) {
+      const { createServices } = await import('./create-services');
+      return createServices({
+        ...options,
+        transport: options.transport ?? 'cli',
+        env: io.env,
+        onNotice: (n) => io.stderr(`${n.level}: ${n.message}`),
+      });
+    },
+  };
 }
 
 /** Runs the CLI and returns the exit code; bin/drover.mjs sets it on the process. */

@@ -9,29 +9,35 @@ export interface Clock {
   /** Milliseconds since the epoch (wall time). */
   now(): number;
   /** Runs fn once after ms; dispose() cancels it. */
-  setTimeout(fn: () => void, ms: number): Disposable;
+  setTimeout(fn: () => void, ms: number, options?: TimerOptions): Disposable;
   /** Runs fn every ms; dispose() stops it. */
-  setInterval(fn: () => void, ms: number): Disposable;
+  setInterval(fn: () => void, ms: number, options?: TimerOptions): Disposable;
+}
+
+export interface TimerOptions {
+  /**
+   * A clean-up timer (destroy a socket that did not close politely, SIGKILL a process that ignored
+   * SIGHUP) that must not keep a Node process alive on its own. Timers that carry work (a retry, a
+   * throttled status) are kept: a process must not exit while they are due.
+   */
+  background?: boolean;
 }
 
 interface MaybeUnref {
   unref?: () => void;
 }
 
-/**
- * The real clock. Its timers do not keep a Node process alive on their own (unref): a process
- * stays up because of its servers and sockets, never because of a pending retry.
- */
+/** The real clock. Background timers are unref'd in Node (no effect in a browser). */
 export const systemClock: Clock = {
   now: () => Date.now(),
-  setTimeout(fn, ms) {
+  setTimeout(fn, ms, options) {
     const t = globalThis.setTimeout(fn, ms);
-    (t as unknown as MaybeUnref).unref?.();
+    if (options?.background) (t as unknown as MaybeUnref).unref?.();
     return { dispose: () => globalThis.clearTimeout(t) };
   },
-  setInterval(fn, ms) {
+  setInterval(fn, ms, options) {
     const t = globalThis.setInterval(fn, ms);
-    (t as unknown as MaybeUnref).unref?.();
+    if (options?.background) (t as unknown as MaybeUnref).unref?.();
     return { dispose: () => globalThis.clearInterval(t) };
   },
 };

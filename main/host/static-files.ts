@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 /** Content types of what a Vite build emits (and a few more); anything else is octet-stream. */
-import { contentTypeFor } from '../app/content-types';
+import { contentTypeFor } from './content-types';
 
 export { contentTypeFor };
 

@@ -7,7 +7,7 @@ import type { Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import WebSocket, { WebSocketServer } from 'ws';
 import { systemClock } from '../contract/clock';
-import { contentSecurityPolicy } from '../app/content-security-policy';
+import { contentSecurityPolicy } from './content-security-policy';
 import { AppError } from '../contract/errors';
 import { DEFAULT_MAX_FRAME_CHARS } from '../contract/frames';
 import type { Disposable } from '../contract/lifecycle';
@@ -111,7 +111,7 @@ function rejectUpgrade(socket: Duplex, status: number, body: string): void {
     socket.destroy();
     return;
   }
-  const timer = systemClock.setTimeout(() => socket.destroy(), 1000);
+  const timer = systemClock.setTimeout(() => socket.destroy(), 1000, { background: true });
   socket.end(`${head}\r\n\r\n${text}`, () => {
     timer.dispose();
     socket.destroy();
@@ -329,7 +329,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
         c.ws.terminate();
       }
     }
-  }, keepaliveMs);
+  }, keepaliveMs, { background: true });
 
   const close = (): Promise<void> => {
     closePromise ??= (async () => {
@@ -346,7 +346,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
                 return;
               }
               c.ws.once('close', () => resolve());
-              const timer = systemClock.setTimeout(() => c.ws.terminate(), 1000);
+              const timer = systemClock.setTimeout(() => c.ws.terminate(), 1000, { background: true });
               c.ws.once('close', () => timer.dispose());
               c.ws.close(1001, 'Drover is shutting down');
             }),

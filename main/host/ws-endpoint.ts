@@ -72,7 +72,7 @@ export function createWebSocketEndpoint(ws: WebSocket, options: WebSocketEndpoin
       }
     }
     if (!killTimer) {
-      killTimer = systemClock.setTimeout(() => ws.terminate(), closeTimeoutMs);
+      killTimer = systemClock.setTimeout(() => ws.terminate(), closeTimeoutMs, { background: true });
     }
   };
 

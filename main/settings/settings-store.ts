@@ -5,10 +5,11 @@ import { AppError } from '../contract/errors';
 import { Emitter, type Disposable, type Event } from '../contract/lifecycle';
 import { SETTINGS_VERSION, SettingsPatchSchema, SettingsSchema, defaultSettings, type Settings, type SettingsPatch } from '../contract/settings';
 import type { Notice } from '../contract/system';
-import { errnoCode, FileTooLargeError, keepAside, readFileLimited, writeFileAtomic } from './atomic-file';
+import { writeFileAtomic } from './atomic-file';
 import { writeError } from './file-errors';
-import { deepFreeze, deepMerge, isPlainObject } from './deep-merge';
+import { deepFreeze, deepMerge } from './deep-merge';
 import { SerialQueue } from './serial-queue';
+import { loadVersionedJson, summarizeIssues as summarize } from './versioned-json-file';
 import { migrateSettings, SETTINGS_MIGRATIONS, type SettingsMigration } from './settings-migrations';
 
 export const SETTINGS_FILE_NAME = 'settings.json';
@@ -60,7 +61,6 @@ export class JsonSettingsStore implements SettingsStore {
   private readonly clock: Clock;
   private readonly migrations: readonly SettingsMigration[];
   private readonly maxFileBytes: number;
-  private noticeSeq = 0;
 
   readonly onDidChange: Event<Settings> = this.changeEmitter.event;
 
@@ -123,86 +123,25 @@ export class JsonSettingsStore implements SettingsStore {
   }
 
   private async doLoad(): Promise<SettingsLoadResult> {
-    const notices: Notice[] = [];
-    const done = (): SettingsLoadResult => ({ settings: this.settings, notices });
-    const name = path.basename(this.file);
-
-    let bytes: Buffer;
-    try {
-      bytes = await readFileLimited(this.file, this.maxFileBytes);
-    } catch (err) {
-      if (errnoCode(err) === 'ENOENT') return done();
-      if (err instanceof FileTooLargeError) {
-        await this.keepAside('corrupt', `${name} is too large (${err.sizeBytes} bytes) to be a settings file`, notices);
-        return done();
-      }
-      const code = errnoCode(err) ?? (err instanceof Error ? err.message : String(err));
-      this.readOnlyReason = `${this.file} could not be read (${code})`;
-      notices.push(
-        this.notice('error', 'settings.unreadable', { file: this.file, code }, `Drover could not read its settings file ${this.file} (${code}). It starts on default settings and will not write over that file; changes made now last until Drover quits.`),
-      );
-      return done();
+    const loaded = await loadVersionedJson({
+      file: this.file,
+      what: 'settings',
+      noticeKey: 'settings',
+      version: SETTINGS_VERSION,
+      maxBytes: this.maxFileBytes,
+      clock: this.clock,
+      migrate: (raw) => migrateSettings(raw, this.migrations, SETTINGS_VERSION),
+      parse: (raw) => {
+        const parsed = SettingsSchema.safeParse(raw);
+        return parsed.success ? { ok: true, value: parsed.data } : { ok: false, reason: summarize(parsed.error) };
+      },
+    });
+    this.readOnlyReason = loaded.readOnlyReason;
+    if (loaded.value && loaded.raw) {
+      this.settings = deepFreeze(loaded.value);
+      this.extras = unknownSections(loaded.raw);
     }
-
-    let raw: unknown;
-    try {
-      raw = JSON.parse(bytes.toString('utf8').replace(/^\uFEFF/, ''));
-    } catch (err) {
-      await this.keepAside('corrupt', `${name} is not valid JSON (${err instanceof Error ? err.message : String(err)})`, notices);
-      return done();
-    }
-    if (!isPlainObject(raw)) {
-      await this.keepAside('corrupt', `${name} does not hold a JSON object`, notices);
-      return done();
-    }
-
-    const version = raw.version;
-    if (typeof version === 'number' && Number.isSafeInteger(version) && version > SETTINGS_VERSION) {
-      await this.keepAside('newer', `${name} was written by a newer Drover (settings version ${version}; this one reads up to ${SETTINGS_VERSION})`, notices, { version });
-      return done();
-    }
-
-    const migrated = migrateSettings(raw, this.migrations, SETTINGS_VERSION);
-    if (!migrated.ok) {
-      await this.keepAside('corrupt', `${name} cannot be used: ${migrated.reason}`, notices);
-      return done();
-    }
-    const parsed = SettingsSchema.safeParse(migrated.raw);
-    if (!parsed.success) {
-      await this.keepAside('corrupt', `${name} does not match the settings schema (${summarize(parsed.error)})`, notices);
-      return done();
-    }
-
-    this.settings = deepFreeze(parsed.data);
-    this.extras = unknownSections(migrated.raw);
-    if (migrated.from !== SETTINGS_VERSION) {
-      notices.push(
-        this.notice('info', 'settings.migrated', { file: this.file, from: migrated.from, to: SETTINGS_VERSION }, `Settings were upgraded from version ${migrated.from} to ${SETTINGS_VERSION}; they are saved in the new format on the next change.`),
-      );
-    }
-    return done();
-  }
-
-  private async keepAside(tag: 'corrupt' | 'newer', why: string, notices: Notice[], extra: Record<string, string | number> = {}): Promise<void> {
-    let keptAs: string;
-    try {
-      keptAs = await keepAside(this.file, tag, this.clock.now());
-    } catch (err) {
-      const code = errnoCode(err) ?? (err instanceof Error ? err.message : String(err));
-      this.readOnlyReason = `${this.file} could not be moved aside (${code})`;
-      notices.push(
-        this.notice('error', 'settings.keepAsideFailed', { file: this.file, code, ...extra }, `${why}. It could not be moved aside (${code}), so Drover starts on default settings and will not write over it; changes made now last until Drover quits.`),
-      );
-      return;
-    }
-    const key = tag === 'newer' ? 'settings.keptAsideNewer' : 'settings.keptAside';
-    notices.push(
-      this.notice('warning', key, { file: this.file, keptAs, reason: why, ...extra }, `${why}. It was kept as ${path.basename(keptAs)} and Drover starts on default settings.`),
-    );
-  }
-
-  private notice(level: Notice['level'], key: string, values: Record<string, string | number>, message: string): Notice {
-    return { id: `${key}-${this.clock.now()}-${++this.noticeSeq}`, level, key, values, message };
+    return { settings: this.settings, notices: loaded.notices };
   }
 }
 
@@ -215,13 +154,6 @@ function unknownSections(raw: Record<string, unknown>): Record<string, unknown> 
     out[key] = value;
   }
   return out;
-}
-
-function summarize(error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }): string {
-  return error.issues
-    .slice(0, 3)
-    .map((i) => `${i.path.length ? `${i.path.map(String).join('.')}: ` : ''}${i.message}`)
-    .join('; ');
 }
 
 function invalid(message: string, error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }): AppError {

@@ -3,10 +3,10 @@ import type { Duplex } from 'node:stream';
 import { systemClock, withTimeout, type Clock } from '../contract/clock';
 import { AppError } from '../contract/errors';
 import { DisposableStore, Emitter, type Disposable, type Event } from '../contract/lifecycle';
-import { backoffDelayMs, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff';
+import { backoffDelayMs, DEFAULT_BACKOFF, mathRandom, type BackoffPolicy, type Random } from '../contract/backoff';
 import { Ssh2Connection, type CredentialSource, type HostKeyCheck } from './ssh-connection';
 import { isPermanent } from './ssh-errors';
-import { mathRandom, routeKey, type ConnectionState, type Random, type SshHostConfig, type SshRoute } from './ssh-types';
+import { routeKey, type ConnectionState, type SshHostConfig, type SshRoute } from './ssh-types';
 
 export interface PoolDeps {
   hostKeys: HostKeyCheck;
@@ -348,7 +348,7 @@ export function sshBannerWithin(sock: Duplex, timeoutMs: number, clock: Clock = 
       sock.destroy();
       resolve(ok);
     };
-    const t = clock.setTimeout(() => finish(false), timeoutMs);
+    const t = clock.setTimeout(() => finish(false), timeoutMs, { background: true });
     sock.on('data', (d: Buffer) => {
       seen += d.toString('latin1');
       if (seen.includes('SSH-')) finish(true);

@@ -291,7 +291,7 @@ export class Ssh2Connection implements Disposable {
     if (this.closed) return;
     this.client.end();
     // end() is polite; make sure the socket goes even if the peer is black-holed.
-    systemClock.setTimeout(() => this.client.destroy(), 1000);
+    systemClock.setTimeout(() => this.client.destroy(), 1000, { background: true });
     this.markClosed(undefined);
   }
 }

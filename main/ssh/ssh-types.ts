@@ -52,10 +52,5 @@ export type ConnectionState =
   /** A permanent failure: no retries until retryNow() or a new configuration. */
   | { kind: 'failed'; error: AppError };
 
-export interface Random {
-  /** A number in [0, 1). */
-  next(): number;
-}
-export const mathRandom: Random = { next: () => Math.random() };
 
 export type { Event };

@@ -88,7 +88,7 @@ export class LocalPtySource implements TerminalSource {
         try {
           if (!this.exited) process.kill(pid, 'SIGKILL');
         } catch {}
-      }, 2000);
+      }, 2000, { background: true });
     }
     this.dataEmitter.dispose();
   }

@@ -62,7 +62,7 @@ export class TerminalManager implements Disposable {
     entry.orphanTimer?.dispose();
     entry.orphanTimer = this.clock.setTimeout(() => {
       if (entry.session.attachedCount === 0) this.close(id);
-    }, this.deps.orphanTimeoutMs ?? 60_000);
+    }, this.deps.orphanTimeoutMs ?? 60_000, { background: true });
   }
 
   list(): SessionInfo[] {

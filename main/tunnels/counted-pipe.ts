@@ -30,7 +30,7 @@ export function countedPipe(local: Duplex, remote: Duplex, counters: PipeCounter
     remote.once('close', () => {
       // The remote side is gone; let what is buffered reach the client, then close.
       if (!local.destroyed) local.end();
-      systemClock.setTimeout(() => local.destroy(), 2000);
+      systemClock.setTimeout(() => local.destroy(), 2000, { background: true });
       onClose();
     });
     local.on('error', () => remote.destroy());

@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '../contract/clock';
 import { AppError } from '../contract/errors';
 import { DisposableStore, Emitter, type Disposable } from '../contract/lifecycle';
 import type { Notice } from '../contract/system';
@@ -13,6 +14,7 @@ export interface TunnelManagerDeps {
   log?: (line: string) => void;
   /** Minimum time between two status events of one tunnel (counters change constantly). */
   statusIntervalMs?: number;
+  clock?: Clock;
 }
 
 /** Whether a running tunnel must reconnect to apply the change (anything but name and autostart). */
@@ -24,24 +26,30 @@ export function connectionSettingsChanged(a: TunnelProfile, b: TunnelProfile): b
 /** Owns the tunnel profiles and their runners; publishes throttled status events. */
 export class TunnelManager implements Disposable {
   private profiles = new Map<string, TunnelProfile>();
+  /** Profiles that live only as long as this process (never written to tunnels.json). */
+  private readonly ephemeral = new Set<string>();
+  /** Headless --accept-new: every tunnel of this process accepts and records unknown host keys. */
+  private unknownHostKeyOverride: TunnelProfile['unknownHostKey'] | undefined;
   private readonly runners = new Map<string, { runner: TunnelRunner; sub: Disposable }>();
   private readonly eventEmitter = new Emitter<TunnelEvent>();
   readonly onDidEvent = this.eventEmitter.event;
-  private readonly throttles = new Map<string, { last: number; timer?: NodeJS.Timeout }>();
+  private readonly throttles = new Map<string, { last: number; timer?: Disposable }>();
   private readonly disposables = new DisposableStore();
   private readonly intervalMs: number;
+  private readonly clock: Clock;
 
   constructor(private readonly deps: TunnelManagerDeps) {
     this.intervalMs = deps.statusIntervalMs ?? 250;
+    this.clock = deps.clock ?? systemClock;
   }
 
-  /** Loads saved profiles and starts those marked autostart. */
-  async init(): Promise<Notice[]> {
+  /** Loads saved profiles and (unless told not to, as headless runs are) starts those marked autostart. */
+  async init(opts: { autostart?: boolean } = {}): Promise<Notice[]> {
     if (!this.deps.store) return [];
     const { profiles, notices } = await this.deps.store.load();
     for (const p of profiles) this.profiles.set(p.id, p);
     for (const p of profiles) {
-      if (!p.autostart) continue;
+      if (!p.autostart || opts.autostart === false) continue;
       this.start(p.id).catch((err: unknown) => this.deps.log?.(`autostart ${p.name}: ${AppError.from(err).message}`));
     }
     return notices;
@@ -57,7 +65,8 @@ export class TunnelManager implements Disposable {
     return p;
   }
 
-  async save(input: TunnelProfileInput): Promise<TunnelProfile> {
+  /** Creates or replaces a profile; `persist: false` keeps it in memory only (a headless --import). */
+  async save(input: TunnelProfileInput, opts: { persist?: boolean } = {}): Promise<TunnelProfile> {
     const profile = TunnelProfileSchema.parse(input);
     const ids = new Set<string>();
     for (const f of profile.forwards) {
@@ -70,7 +79,9 @@ export class TunnelManager implements Disposable {
     const wasRunning = existing?.isRunning ?? false;
     const next = new Map(this.profiles);
     next.set(profile.id, profile);
-    await this.deps.store?.save([...next.values()]);
+    if (opts.persist === false) this.ephemeral.add(profile.id);
+    else this.ephemeral.delete(profile.id);
+    await this.persist(next);
     this.profiles = next;
     this.eventEmitter.fire({ kind: 'profile', profile });
     if (existing) {
@@ -90,16 +101,31 @@ export class TunnelManager implements Disposable {
     this.get(id);
     const next = new Map(this.profiles);
     next.delete(id);
-    await this.deps.store?.save([...next.values()]);
+    this.ephemeral.delete(id);
+    await this.persist(next);
     this.profiles = next;
     this.dropRunner(id);
     this.eventEmitter.fire({ kind: 'removed', profileId: id });
   }
 
+  /** For this process only (never saved): unknown host keys are accepted and recorded, as ssh's accept-new. */
+  acceptNewHostKeys(): void {
+    this.unknownHostKeyOverride = 'accept-new';
+  }
+
+  private async persist(profiles: Map<string, TunnelProfile>): Promise<void> {
+    await this.deps.store?.save([...profiles.values()].filter((p) => !this.ephemeral.has(p.id)));
+  }
+
   private runnerFor(id: string): TunnelRunner {
     const existing = this.runners.get(id);
     if (existing) return existing.runner;
-    const runner = new TunnelRunner(this.get(id), { pool: this.deps.pool, log: this.deps.log });
+    const profile = this.get(id);
+    const runner = new TunnelRunner(this.unknownHostKeyOverride ? { ...profile, unknownHostKey: this.unknownHostKeyOverride } : profile, {
+      pool: this.deps.pool,
+      log: this.deps.log,
+      clock: this.clock,
+    });
     const sub = runner.onDidChange(() => this.emitStatus(id));
     this.runners.set(id, { runner, sub });
     return runner;
@@ -112,7 +138,7 @@ export class TunnelManager implements Disposable {
     r.runner.dispose();
     this.runners.delete(id);
     const t = this.throttles.get(id);
-    if (t?.timer) clearTimeout(t.timer);
+    t?.timer?.dispose();
     this.throttles.delete(id);
   }
 
@@ -141,7 +167,7 @@ export class TunnelManager implements Disposable {
     const r = this.runners.get(id)?.runner;
     if (r) return r.status();
     const p = this.get(id);
-    return new TunnelRunner(p, { pool: this.deps.pool }).status();
+    return new TunnelRunner(p, { pool: this.deps.pool, clock: this.clock }).status();
   }
 
   statuses(): TunnelStatus[] {
@@ -156,7 +182,7 @@ export class TunnelManager implements Disposable {
   private emitStatus(id: string, force = false): void {
     const runner = this.runners.get(id)?.runner;
     if (!runner) return;
-    const now = Date.now();
+    const now = this.clock.now();
     let t = this.throttles.get(id);
     if (!t) {
       t = { last: 0 };
@@ -164,16 +190,16 @@ export class TunnelManager implements Disposable {
     }
     const th = t;
     const send = () => {
-      th.last = Date.now();
+      th.last = this.clock.now();
       th.timer = undefined;
       const r = this.runners.get(id)?.runner;
       if (r) this.eventEmitter.fire({ kind: 'status', status: r.status() });
     };
     if (force || now - th.last >= this.intervalMs) {
-      if (th.timer) clearTimeout(th.timer);
+      th.timer?.dispose();
       send();
     } else if (!th.timer) {
-      th.timer = setTimeout(send, this.intervalMs - (now - th.last));
+      th.timer = this.clock.setTimeout(send, this.intervalMs - (now - th.last));
     }
   }
 

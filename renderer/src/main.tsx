@@ -3,6 +3,7 @@ import { createRoot } from 'react-dom/client';
 import { ReconnectingConnection } from './api/reconnecting-connection';
 import { openEndpoint, transportKind } from './api/transport';
 import { App } from './app/app';
+import { FEATURES } from './app/features';
 import './app/global.css';
 import { bindLanguage } from './i18n/bind-language';
 import { createI18n } from './i18n/i18n';
@@ -14,8 +15,8 @@ const link = new ReconnectingConnection({
   open: () => openEndpoint(transport, { timeoutMs: 10_000 }),
   onProtocolError: (err) => stores.toasts.getState().reportError(err, 'unexpected'),
 });
-const stores = createStores({ api: link.api, link, transport });
-const i18n = createI18n(selectResolvedLanguage(stores.settings.getState()));
+const stores = createStores({ api: link.api, link, transport, features: FEATURES });
+const i18n = createI18n(selectResolvedLanguage(stores.settings.getState()), FEATURES);
 bindLanguage(stores.settings, i18n);
 
 // Nothing fails silently: an uncaught error anywhere in the page becomes a toast too.

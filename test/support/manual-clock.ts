@@ -1,4 +1,4 @@
-import type { Clock } from '../../main/contract/clock';
+import type { Clock, TimerOptions } from '../../main/contract/clock';
 import type { Disposable } from '../../main/contract/lifecycle';
 
 interface Timer {
@@ -25,11 +25,11 @@ export class ManualClock implements Clock {
     return this.t;
   }
 
-  setTimeout(fn: () => void, ms: number): Disposable {
+  setTimeout(fn: () => void, ms: number, _options?: TimerOptions): Disposable {
     return this.add({ id: this.nextId++, at: this.t + Math.max(0, ms), fn });
   }
 
-  setInterval(fn: () => void, ms: number): Disposable {
+  setInterval(fn: () => void, ms: number, _options?: TimerOptions): Disposable {
     const every = Math.max(1, ms);
     return this.add({ id: this.nextId++, at: this.t + every, fn, everyMs: every });
   }

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import ts from 'typescript';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { contentSecurityPolicy } from '../../main/app/content-security-policy';
+import { contentSecurityPolicy } from '../../main/host/content-security-policy';
 import {
   APP_INDEX_URL,
   APP_ORIGIN,

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TunnelManager } from '../../main/tunnels/tunnel-manager';
-import { describeStatusChange } from '../../main/tunnels/tunnel-cli';
+import { describeStatusChange } from '../../main/tunnels/tunnel-command';
 import { importCommandLine, importSshConfigHosts } from '../../main/tunnels/tunnel-service';
 import { SshConnectionPool } from '../../main/ssh/connection-pool';
 import { TunnelProfileStore } from '../../main/tunnels/tunnel-profile-store';
@@ -120,7 +120,7 @@ describe('tunnel profiles on disk', () => {
     await writeFile(store.file, '{ not json');
     const loaded = await store.load();
     expect(loaded.profiles).toEqual([]);
-    expect(loaded.notices[0]!.message).toMatch(/kept aside/);
+    expect(loaded.notices[0]!.message).toMatch(/kept as tunnels\.json\.corrupt-/);
     const { readdir } = await import('node:fs/promises');
     expect((await readdir(dir)).some((f) => f.startsWith('tunnels.json.corrupt-'))).toBe(true);
   });

@@ -1,3 +1,4 @@
+import { backoffDelayMs } from '@contract/backoff';
 import { appContract, type AppApi, type AppContractType } from '@contract/index';
 import type { CallOptions, Observer } from '@contract/define';
 import type { FrameEndpoint } from '@contract/endpoint';
@@ -216,10 +217,7 @@ export class ReconnectingConnection implements Disposable {
   }
 
   private scheduleRetry(cause: AppError): void {
-    const initial = this.options.backoffInitialMs ?? 250;
-    const max = this.options.backoffMaxMs ?? 5_000;
-    const base = Math.min(max, initial * 2 ** Math.min(this.attempt - 1, 20));
-    const delayMs = Math.round(Math.min(max, base * (0.8 + 0.4 * this.random())));
+    const delayMs = backoffDelayMs(this.attempt - 1, { next: this.random }, { baseMs: this.options.backoffInitialMs ?? 250, capMs: this.options.backoffMaxMs ?? 5_000, jitter: 0.2 });
     this.setState({
       status: 'reconnecting',
       attempt: this.attempt,

@@ -5,7 +5,7 @@ import { I18nextProvider } from 'react-i18next';
 import { Toaster } from '../components/toaster';
 import { antdLocale } from '../i18n/i18n';
 import { selectResolvedLanguage, selectResolvedTheme } from '../stores/settings-store';
-import { StoresProvider, useSettingsStore, type Stores } from '../stores/stores';
+import { StoresProvider, type Stores, useSettingsStore } from '../stores/stores';
 import { Shell } from './shell';
 import { themeConfig } from './theme-config';
 

@@ -4,7 +4,8 @@ import { Alert, Button, Descriptions, Flex, Modal, Tooltip, Typography } from 'a
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { selectAnswering, selectDeferredPrompts, selectHostKeyPrompts } from '../stores/ssh-store';
-import { useSshStore, useTunnelsStore } from '../stores/stores';
+import { useSshStore } from '../stores/stores';
+import { useTunnelsStore } from '../features/tunnels/tunnels-hooks';
 import { useNow } from './use-now';
 import './host-key-dialog.css';
 

@@ -2,7 +2,7 @@ import { ToolOutlined } from '@ant-design/icons';
 import { Card, Flex, Tag, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
 
-export type PlaceholderPage = 'tunnels' | 'terminal' | 'etcd' | 'miners' | 'netboot' | 'domains' | 'fleet';
+export type PlaceholderPage = 'etcd' | 'miners' | 'netboot' | 'domains' | 'fleet';
 
 /** What a page that a later issue fills shows meanwhile: that it is missing, and what it will do. */
 export function NotBuiltYet({ page }: { page: PlaceholderPage }) {

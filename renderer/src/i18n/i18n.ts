@@ -4,13 +4,16 @@ import { initReactI18next } from 'react-i18next';
 import type { Locale } from 'antd/es/locale';
 import antdEn from 'antd/es/locale/en_US';
 import antdZhCN from 'antd/es/locale/zh_CN';
+import type { RendererFeature } from '../app/feature';
 import { en } from './en';
+import { mergeStrings } from './merge-strings';
+import type { Messages } from './messages';
 import { zhCN } from './zh-cn';
 
 declare module 'i18next' {
   interface CustomTypeOptions {
     defaultNS: 'translation';
-    resources: { translation: typeof en };
+    resources: { translation: Messages };
   }
 }
 
@@ -36,11 +39,20 @@ export function antdLocale(lang: ResolvedLanguage): Locale {
   return lang === 'zh-CN' ? antdZhCN : antdEn;
 }
 
+/** The shell's strings and every feature's, per language. */
+export function translations(features: readonly RendererFeature[]): Record<ResolvedLanguage, Record<string, unknown>> {
+  return {
+    en: mergeStrings([en, ...features.map((f) => f.strings.en)]),
+    'zh-CN': mergeStrings([zhCN, ...features.map((f) => f.strings['zh-CN'])]),
+  };
+}
+
 /** One i18next instance for the page, synchronous (resources are bundled). */
-export function createI18n(lang: ResolvedLanguage): I18n {
+export function createI18n(lang: ResolvedLanguage, features: readonly RendererFeature[]): I18n {
   const instance = i18next.createInstance();
+  const strings = translations(features);
   void instance.use(initReactI18next).init({
-    resources: { en: { translation: en }, 'zh-CN': { translation: zhCN } },
+    resources: { en: { translation: strings.en }, 'zh-CN': { translation: strings['zh-CN'] } },
     lng: lang,
     fallbackLng: 'en',
     supportedLngs: [...LANGUAGES],

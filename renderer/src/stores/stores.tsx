@@ -3,17 +3,15 @@ import { createContext, useContext, type ReactNode } from 'react';
 import { useStore } from 'zustand';
 import type { ReconnectingConnection } from '../api/reconnecting-connection';
 import type { TransportKind } from '../api/transport';
+import type { FeatureStore, RendererFeature, StoreDeps, StoreKey } from '../app/feature';
 import { createAppStore, type AppState, type AppStore } from './app-store';
 import { createConnectionStore, type ConnectionStore, type ConnectionStoreState } from './connection-store';
 import { createSecretsStore, type SecretsState, type SecretsStore } from './secrets-store';
 import { createSettingsStore, type SettingsState, type SettingsStore, type SystemPreferences } from './settings-store';
 import { createSshStore, type SshState, type SshStore } from './ssh-store';
 import { createToastStore, type ToastState, type ToastStore } from './toast-store';
-import { createTunnelsStore, type TunnelsState, type TunnelsStore } from './tunnels-store';
-import { createTerminalStore, type TerminalState, type TerminalStore } from './terminal-store';
-import { createXtermScreen } from '../features/terminal/xterm-screen';
 
-/** Every feature store of the page, built once from the api. */
+/** The shell's stores, and every feature's (found by its StoreKey). */
 export interface Stores {
   readonly connection: ConnectionStore;
   readonly toasts: ToastStore;
@@ -21,16 +19,20 @@ export interface Stores {
   readonly settings: SettingsStore;
   readonly secrets: SecretsStore;
   readonly ssh: SshStore;
-  readonly tunnels: TunnelsStore;
-  readonly terminal: TerminalStore;
+  get<S extends FeatureStore>(key: StoreKey<S>): S;
   dispose(): void;
 }
 
+/**
+ * Every store of the page, built once from the api: the shell's, then each feature's in the
+ * order of app/features.ts (a store that needs another feature's gets it through deps.get).
+ */
 export function createStores(deps: {
   api: AppApi;
   link: ReconnectingConnection;
   transport: TransportKind;
   prefs?: SystemPreferences;
+  features: readonly RendererFeature[];
 }): Stores {
   const toasts = createToastStore();
   const connection = createConnectionStore(deps.link, deps.transport);
@@ -38,8 +40,20 @@ export function createStores(deps: {
   const settings = createSettingsStore({ api: deps.api, toasts, prefs: deps.prefs });
   const secrets = createSecretsStore({ api: deps.api, toasts });
   const ssh = createSshStore({ api: deps.api, toasts, link: deps.link });
-  const tunnels = createTunnelsStore({ api: deps.api, toasts });
-  const terminal = createTerminalStore({ api: deps.api, toasts, createScreen: createXtermScreen });
+  const featureStores = new Map<StoreKey<FeatureStore>, FeatureStore>();
+  const creating = new Set<StoreKey<FeatureStore>>();
+  const get = <S extends FeatureStore>(key: StoreKey<S>): S => {
+    const existing = featureStores.get(key);
+    if (existing) return existing as S;
+    if (creating.has(key)) throw new Error(`store ${key.id} depends on itself`);
+    creating.add(key);
+    const store = key.create(storeDeps);
+    creating.delete(key);
+    featureStores.set(key, store);
+    return store;
+  };
+  const storeDeps: StoreDeps = { api: deps.api, link: deps.link, toasts, connection, get };
+  for (const feature of deps.features) for (const key of feature.stores ?? []) get(key);
   return {
     connection,
     toasts,
@@ -47,11 +61,10 @@ export function createStores(deps: {
     settings,
     secrets,
     ssh,
-    tunnels,
-    terminal,
+    get,
     dispose() {
-      terminal.dispose();
-      tunnels.dispose();
+      for (const store of [...featureStores.values()].reverse()) store.dispose();
+      featureStores.clear();
       ssh.dispose();
       secrets.dispose();
       settings.dispose();
@@ -73,6 +86,11 @@ export function useStores(): Stores {
   return stores;
 }
 
+/** A feature's store by its key (features export a selector hook built on this). */
+export function useFeatureStore<S extends FeatureStore>(key: StoreKey<S>): S {
+  return useStores().get(key);
+}
+
 // Components read through selectors; they call store actions, never the api.
 export const useConnectionStore = <T,>(selector: (s: ConnectionStoreState) => T): T => useStore(useStores().connection, selector);
 export const useToastStore = <T,>(selector: (s: ToastState) => T): T => useStore(useStores().toasts, selector);
@@ -80,5 +98,3 @@ export const useAppStore = <T,>(selector: (s: AppState) => T): T => useStore(use
 export const useSettingsStore = <T,>(selector: (s: SettingsState) => T): T => useStore(useStores().settings, selector);
 export const useSecretsStore = <T,>(selector: (s: SecretsState) => T): T => useStore(useStores().secrets, selector);
 export const useSshStore = <T,>(selector: (s: SshState) => T): T => useStore(useStores().ssh, selector);
-export const useTunnelsStore = <T,>(selector: (s: TunnelsState) => T): T => useStore(useStores().tunnels, selector);
-export const useTerminalStore = <T,>(selector: (s: TerminalState) => T): T => useStore(useStores().terminal, selector);

@@ -1,7 +1,7 @@
 import { AppError, type ErrorCode } from '@contract/errors';
 import type { Notice } from '@contract/system';
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { Messages } from '../i18n/en';
+import type { Messages } from '../i18n/messages';
 
 /** What was being done when an error happened; a key under "actions." in the translations. */
 export type ActionKey = keyof Messages['actions'];

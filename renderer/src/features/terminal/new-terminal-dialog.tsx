@@ -3,9 +3,9 @@ import type { Hop } from '@contract/ssh';
 import { Button, Col, Form, Input, InputNumber, Modal, Row, Segmented, Select, Typography } from 'antd';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { useStores, useTerminalStore } from '../../stores/stores';
+import { useTerminal, useTerminalStore } from './terminal-hooks';
 import { routeLabel } from '@contract/ssh';
-import { selectProfiles, selectRecent, type SshDestination } from '../../stores/terminal-store';
+import { selectProfiles, selectRecent, type SshDestination } from './terminal-store';
 import { formatHopSpec, isHostName, isUserName, parseHopSpec } from './hop-spec';
 
 interface JumpField {
@@ -35,7 +35,7 @@ function identityFiles(path: string | undefined): string[] | undefined {
  */
 export function NewTerminalDialog({ initialKind, onClose }: { initialKind: NewTerminalKind; onClose: () => void }) {
   const { t } = useTranslation();
-  const store = useStores().terminal;
+  const store = useTerminal();
   const profiles = useTerminalStore(selectProfiles);
   const recent = useTerminalStore(selectRecent);
   const [kind, setKind] = useState<NewTerminalKind>(initialKind);

@@ -4,9 +4,9 @@ import { Button, Card, Checkbox, Col, Empty, Flex, Input, InputNumber, Popconfir
 import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNow } from '../../components/use-now';
-import { useStores, useTerminalStore } from '../../stores/stores';
+import { useTerminal, useTerminalStore } from './terminal-hooks';
 import { hopLabel, routeLabel } from '@contract/ssh';
-import { selectProfiles, selectRecent, selectRun, selectRunDraft, selectTabs, type RunHost, type SshDestination } from '../../stores/terminal-store';
+import { selectProfiles, selectRecent, selectRun, selectRunDraft, selectTabs, type RunHost, type SshDestination } from './terminal-store';
 import { parseHopSpec } from './hop-spec';
 import { commandLineArgv, hasShellSyntax } from '@contract/shell-words';
 
@@ -27,7 +27,7 @@ function toneOf(r: HostRunResult | undefined, cancelled: boolean): Tone {
 /** Pick hosts, enter a command (split into argv, shown before it runs), run it, compare results side by side. */
 export function RunOnHosts() {
   const { t } = useTranslation();
-  const store = useStores().terminal;
+  const store = useTerminal();
   const tabs = useTerminalStore(selectTabs);
   const profiles = useTerminalStore(selectProfiles);
   const recent = useTerminalStore(selectRecent);

@@ -1,8 +1,8 @@
 import { Checkbox, Tooltip } from 'antd';
 import { useCallback } from 'react';
 import { useTranslation } from 'react-i18next';
-import { useStores } from '../../stores/stores';
-import type { TerminalTab } from '../../stores/terminal-store';
+import { useTerminal } from './terminal-hooks';
+import type { TerminalTab } from './terminal-store';
 
 /** "root@rig-07" or "local", then the shell's title when it set one. */
 export function useTabName(): (tab: TerminalTab) => string {
@@ -19,7 +19,7 @@ export function useTabName(): (tab: TerminalTab) => string {
 /** Status dot, host and title, exit code when ended, and the broadcast mark and checkbox. */
 export function TabLabel({ tab, broadcastOn, receiving }: { tab: TerminalTab; broadcastOn: boolean; receiving: boolean }) {
   const { t } = useTranslation();
-  const store = useStores().terminal;
+  const store = useTerminal();
   const name = useTabName()(tab);
   const host = tab.target.kind === 'local' ? t('terminal.local') : tab.label;
   const tone =

@@ -2,9 +2,9 @@ import { CodeOutlined, CopyOutlined, DesktopOutlined, DownOutlined, DownloadOutl
 import { App, Button, Dropdown, Empty, Segmented, Space, Tabs, Tooltip, type MenuProps } from 'antd';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { useStores, useTerminalStore } from '../../stores/stores';
+import { useTerminal, useTerminalStore } from './terminal-hooks';
 import { routeLabel } from '@contract/ssh';
-import { selectActiveKey, selectActiveTab, selectBroadcast, selectProfiles, selectRecent, selectTabs, selectView, type TerminalView } from '../../stores/terminal-store';
+import { selectActiveKey, selectActiveTab, selectBroadcast, selectProfiles, selectRecent, selectTabs, selectView, type TerminalView } from './terminal-store';
 import { NewTerminalDialog, type NewTerminalKind } from './new-terminal-dialog';
 import { RunOnHosts } from './run-on-hosts';
 import { TabLabel } from './tab-label';
@@ -22,7 +22,7 @@ import { asXterm } from './xterm-screen';
  */
 export function TerminalPage() {
   const { t } = useTranslation();
-  const store = useStores().terminal;
+  const store = useTerminal();
   const view = useTerminalStore(selectView);
   const tabs = useTerminalStore(selectTabs);
   const [dialog, setDialog] = useState<NewTerminalKind | null>(null);
@@ -52,7 +52,7 @@ export function TerminalPage() {
 /** "New terminal" (local shell in one click; SSH, saved targets and recent hosts in its menu). */
 function NewTerminalButton({ onNew }: { onNew: (kind: NewTerminalKind) => void }) {
   const { t } = useTranslation();
-  const store = useStores().terminal;
+  const store = useTerminal();
   const profiles = useTerminalStore(selectProfiles);
   const recent = useTerminalStore(selectRecent);
   const items: MenuProps['items'] = [
@@ -101,7 +101,7 @@ function NewTerminalButton({ onNew }: { onNew: (kind: NewTerminalKind) => void }
 function TerminalTools({ onNew }: { onNew: (kind: NewTerminalKind) => void }) {
   const { t } = useTranslation();
   const { message } = App.useApp();
-  const store = useStores().terminal;
+  const store = useTerminal();
   const active = useTerminalStore(selectActiveTab);
   const broadcast = useTerminalStore(selectBroadcast);
   const tabs = useTerminalStore(selectTabs);
@@ -149,7 +149,7 @@ function TerminalTools({ onNew }: { onNew: (kind: NewTerminalKind) => void }) {
 
 function TerminalWorkspace({ onNew }: { onNew: (kind: NewTerminalKind) => void }) {
   const { t } = useTranslation();
-  const store = useStores().terminal;
+  const store = useTerminal();
   const tabs = useTerminalStore(selectTabs);
   const activeKey = useTerminalStore(selectActiveKey);
   const broadcast = useTerminalStore(selectBroadcast);

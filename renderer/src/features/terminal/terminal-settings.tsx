@@ -2,14 +2,14 @@ import { SettingOutlined } from '@ant-design/icons';
 import { Button, Form, InputNumber, Popover, Segmented, Switch, Tooltip, Typography } from 'antd';
 import { useCallback, useSyncExternalStore } from 'react';
 import { useTranslation } from 'react-i18next';
-import { useStores, useTerminalStore } from '../../stores/stores';
-import { FONT_SIZE_RANGE, SCROLLBACK_RANGE, selectActiveKey, selectPrefs, type RendererPref } from '../../stores/terminal-store';
+import { useTerminal, useTerminalStore } from './terminal-hooks';
+import { FONT_SIZE_RANGE, SCROLLBACK_RANGE, selectActiveKey, selectPrefs, type RendererPref } from './terminal-store';
 import { asXterm, isSoftwareWebgl, type RendererKind } from './xterm-screen';
 
 /** Font size, scrollback length, WebGL and copy on select (kept in this browser profile). */
 export function TerminalSettingsButton() {
   const { t } = useTranslation();
-  const store = useStores().terminal;
+  const store = useTerminal();
   const prefs = useTerminalStore(selectPrefs);
   const activeKey = useTerminalStore(selectActiveKey);
   const screen = activeKey ? asXterm(store.getState().screen(activeKey)) : undefined;

@@ -1,5 +1,5 @@
 import type { TFunction } from 'i18next';
-import type { PageShortcut } from '../../app/pages';
+import type { PageShortcut } from '../../app/feature';
 
 /**
  * Keys inside a terminal; listed in the shortcut help. Every other key goes to the program, global

@@ -1,4 +1,4 @@
-import type { TerminalStore, TerminalTargetInput } from '../../stores/terminal-store';
+import type { TerminalStore, TerminalTargetInput } from './terminal-store';
 import { asXterm, type RendererKind } from './xterm-screen';
 
 export interface TerminalTabInfo {

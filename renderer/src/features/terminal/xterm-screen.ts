@@ -8,7 +8,7 @@ import { Terminal } from '@xterm/xterm';
 import '@xterm/xterm/css/xterm.css';
 import { FONT_MONO } from '../../app/theme-config';
 import type { ResolvedTheme } from '../../stores/settings-store';
-import type { ScreenFactory, ScreenRequest, TerminalPrefs, TerminalScreen } from '../../stores/terminal-store';
+import type { ScreenFactory, ScreenRequest, TerminalPrefs, TerminalScreen } from './terminal-store';
 import { minimumContrast, xtermTheme } from './xterm-theme';
 
 export type RendererKind = 'dom' | 'webgl';

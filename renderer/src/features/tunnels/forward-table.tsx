@@ -4,8 +4,8 @@ import type { ForwardStatus } from '@contract/tunnels';
 import { Table, Tag, Tooltip, Typography } from 'antd';
 import { useTranslation } from 'react-i18next';
 import { Sparkline } from '../../components/sparkline';
-import { HISTORY_LENGTH, selectTraffic } from '../../stores/tunnels-store';
-import { useTunnelsStore } from '../../stores/stores';
+import { HISTORY_LENGTH, selectTraffic } from './tunnels-store';
+import { useTunnelsStore } from './tunnels-hooks';
 import { formatBytes, formatRate } from '../../components/format';
 import { ForwardStateTag } from './state-tags';
 

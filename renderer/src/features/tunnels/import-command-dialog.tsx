@@ -5,7 +5,7 @@ import { Alert, Button, Checkbox, Descriptions, Empty, Flex, Input, Modal, Spin,
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorDetails } from '../../components/error-details';
-import { useTunnelsStore } from '../../stores/stores';
+import { useTunnelsStore } from './tunnels-hooks';
 import { isLoopbackAddress } from '@contract/net-address';
 import { forwardLabel } from '@contract/tunnels';
 import { hopLabel } from '@contract/ssh';

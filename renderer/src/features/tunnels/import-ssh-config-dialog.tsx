@@ -5,8 +5,8 @@ import { Alert, Button, Empty, Flex, Modal, Popover, Spin, Table, Tag, Typograph
 import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorDetails } from '../../components/error-details';
-import { useTunnelsStore } from '../../stores/stores';
-import type { SshConfigImport } from '../../stores/tunnels-store';
+import { useTunnelsStore } from './tunnels-hooks';
+import type { SshConfigImport } from './tunnels-store';
 import { hopLabel } from '@contract/ssh';
 import { Warnings } from './import-command-dialog';
 import { profileToValues, type TunnelFormInit } from './tunnel-form';

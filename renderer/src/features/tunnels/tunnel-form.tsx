@@ -6,9 +6,9 @@ import { Alert, Button, Checkbox, Divider, Drawer, Flex, Form, Input, InputNumbe
 import type { Rule } from 'antd/es/form';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { useTunnelsStore } from '../../stores/stores';
+import { useTunnelsStore } from './tunnels-hooks';
 import { isLoopbackAddress } from '@contract/net-address';
-import { isRunningState } from '../../stores/tunnels-store';
+import { isRunningState } from './tunnels-store';
 import { newProfileId } from './format';
 
 // ---- the form's values: the profile's shape, with empty numbers allowed while typing ----

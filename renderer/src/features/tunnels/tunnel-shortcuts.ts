@@ -1,5 +1,5 @@
 import type { TFunction } from 'i18next';
-import type { PageShortcut } from '../../app/pages';
+import type { PageShortcut } from '../../app/feature';
 
 /** The Tunnels page's own keys (not while typing, not while a dialog is open); listed in the shortcut help. */
 export const TUNNEL_SHORTCUTS: readonly PageShortcut[] = [

@@ -3,8 +3,9 @@ import { Alert, Button, Card, Flex, Skeleton, Tag, Tooltip, Typography } from 'a
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorDetails } from '../../components/error-details';
-import { useStores, useTunnelsStore } from '../../stores/stores';
-import { isRunningState, selectTunnelOrder, selectTunnelProfiles, selectTunnelsLoaded, selectTunnelStreamError, type TunnelsState } from '../../stores/tunnels-store';
+import { useFeatureStore } from '../../stores/stores';
+import { tunnelsStoreKey, useTunnelsStore } from './tunnels-hooks';
+import { isRunningState, selectTunnelOrder, selectTunnelProfiles, selectTunnelsLoaded, selectTunnelStreamError, type TunnelsState } from './tunnels-store';
 import { ImportCommandDialog } from './import-command-dialog';
 import { ImportSshConfigDialog } from './import-ssh-config-dialog';
 import { TunnelCard, useConfirmDelete } from './tunnel-card';
@@ -55,7 +56,7 @@ export function TunnelsPage() {
   const profiles = useTunnelsStore(selectTunnelProfiles);
   // Counts as one string: the page re-renders when they change, not on every traffic update.
   const summary = useTunnelsStore(selectSummary);
-  const tunnelsStore = useStores().tunnels;
+  const tunnelsStore = useFeatureStore(tunnelsStoreKey);
   const streamError = useTunnelsStore(selectTunnelStreamError);
   const toggle = useTunnelsStore((s) => s.toggle);
   const retryNow = useTunnelsStore((s) => s.retryNow);

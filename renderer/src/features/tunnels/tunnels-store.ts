@@ -5,7 +5,7 @@ import { isLoopbackAddress } from '@contract/net-address';
 import { routeLabel } from '@contract/ssh';
 import { forwardLabel, type ForwardStatus, type ImportResult, type SshConfigHost, type TunnelEvent, type TunnelProfile, type TunnelStatus } from '@contract/tunnels';
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { ToastStore } from './toast-store';
+import type { ToastStore } from '../../stores/toast-store';
 
 /** Bytes per second through one forward over one sampling interval. */
 export interface RateSample {

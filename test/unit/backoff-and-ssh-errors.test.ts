@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelayMs, DEFAULT_BACKOFF } from '../../main/ssh/backoff';
+import { backoffDelayMs, DEFAULT_BACKOFF } from '../../main/contract/backoff';
 import { classifySshError, isPermanent } from '../../main/ssh/ssh-errors';
 
 describe('reconnect backoff', () => {
@@ -22,6 +22,15 @@ describe('reconnect backoff', () => {
     expect(Math.max(...samples)).toBeLessThanOrEqual(16_000);
     expect(mean).toBeGreaterThan(7_000);
     expect(mean).toBeLessThan(9_000);
+  });
+
+  it('with proportional jitter stays within ± the fraction of the ceiling (the UI link)', () => {
+    const policy = { baseMs: 250, capMs: 5_000, jitter: 0.2 };
+    expect(backoffDelayMs(0, { next: () => 0 }, policy)).toBe(200);
+    expect(backoffDelayMs(0, { next: () => 0.999999 }, policy)).toBe(300);
+    expect(backoffDelayMs(2, { next: () => 0.5 }, policy)).toBe(1000);
+    expect(backoffDelayMs(10, { next: () => 0.999999 }, policy)).toBe(5_000);
+    expect(backoffDelayMs(10, { next: () => 0 }, policy)).toBe(4_000);
   });
 });
 

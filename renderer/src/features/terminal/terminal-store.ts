@@ -5,7 +5,7 @@ import { TerminalTargetSchema, type HostRunResult, type TerminalOutput, type Ter
 import { hopLabel, routeLabel, shortHopLabel, type Hop } from '@contract/ssh';
 import type { z } from 'zod';
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { ToastStore } from './toast-store';
+import type { ToastStore } from '../../stores/toast-store';
 
 /** What openTerminal takes: a local shell, or an SSH target (port defaults to 22, jumps to none). */
 export type TerminalTargetInput = z.input<typeof TerminalTargetSchema>;

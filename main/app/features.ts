@@ -1,0 +1,10 @@
+import { terminalFeature } from '../terminal/terminal-feature';
+import { tunnelsFeature } from '../tunnels/tunnels-feature';
+import type { MainFeature } from './feature';
+
+/**
+ * Every feature of main/, once, in dependency order (a feature may use() those before it).
+ * Adding a feature: its contract in main/contract/<feature>.ts (listed in contract/index.ts), its
+ * folder main/<feature>/ with a <feature>-feature.ts, and one line here.
+ */
+export const FEATURES: readonly MainFeature[] = [tunnelsFeature, terminalFeature];
