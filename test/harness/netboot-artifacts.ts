@@ -388,7 +388,7 @@ export async function withFileLock<T>(lockFile: string, timeoutMs: number, task:
     }
     let owner = '';
     try {
-      owner = await fsp.readFile(lockFile, 'utf8');
+      owner = (await fsp.readFile(lockFile, 'utf8')).trim();
     } catch {
       continue; // released between our create and read
     }
@@ -443,6 +443,43 @@ export async function resolveKernelPackage(metaPackage: string): Promise<{ name:
   const dep = /(linux-image-[\w.+-]+)\s*\(=\s*([^)\s]+)\)/.exec(depends);
   if (!dep) return { name: metaPackage, version: candidate };
   return { name: dep[1]!, version: dep[2]! };
+}
+
+/** Fingerprint of apt's package lists: when it has not changed, neither has the resolution. */
+function aptListsStamp(): string | null {
+  const dir = '/var/lib/apt/lists';
+  try {
+    const parts = fs
+      .readdirSync(dir)
+      .filter((name) => name.includes('_Packages') || name.endsWith('Release'))
+      .sort()
+      .map((name) => {
+        const stat = fs.statSync(path.join(dir, name));
+        return `${name}:${stat.size}:${stat.mtimeMs}`;
+      });
+    return parts.length > 0 ? sha256(parts.join('\n')) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * resolveKernelPackage, remembered in the cache dir while apt's package lists stay the same (each
+ * apt-cache call parses the lists: ~1 s here, where apt keeps no pkgcache.bin).
+ */
+async function resolveKernelPackageCached(metaPackage: string, root: string): Promise<{ name: string; version: string }> {
+  const stamp = aptListsStamp();
+  const file = path.join(root, `resolved-${safeName(metaPackage)}.json`);
+  const saved = stamp ? await readJson<{ stamp: string; name: string; version: string }>(file) : null;
+  if (saved && saved.stamp === stamp && saved.name && saved.version) return { name: saved.name, version: saved.version };
+  const resolved = await resolveKernelPackage(metaPackage);
+  const after = aptListsStamp(); // resolveKernelPackage may have run apt-get update
+  if (after) {
+    await fsp.mkdir(root, { recursive: true });
+    await fsp.writeFile(`${file}.${process.pid}`, JSON.stringify({ stamp: after, ...resolved }));
+    await fsp.rename(`${file}.${process.pid}`, file);
+  }
+  return resolved;
 }
 
 async function ensureAptCache(): Promise<boolean> {
@@ -629,7 +666,7 @@ async function buildUncached(options: NetbootArtifactsOptions): Promise<NetbootA
     throw new Error(`${busyboxPath} is dynamically linked; the initramfs needs a static one. Install it with: apt-get install -y --no-install-recommends busybox-static`);
   }
   const busyboxVersion = (await debianVersionOf('busybox-static')) ?? `sha256-${sha256(busybox).slice(0, 16)}`;
-  const pkg = await resolveKernelPackage(metaPackage);
+  const pkg = await resolveKernelPackageCached(metaPackage, root);
   const kernelDir = path.join(root, 'kernel', safeName(`${pkg.name}_${pkg.version}`));
 
   return withFileLock(path.join(root, 'build.lock'), options.lockTimeoutMs ?? 10 * 60_000, async () => {

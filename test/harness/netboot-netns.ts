@@ -201,7 +201,6 @@ export async function createNetnsLab(options: NetnsLabOptions = {}): Promise<Net
     return proc;
   };
 
-  let dispose: () => Promise<void> = async () => {};
   try {
     tmp = await makeTempDir('drover-netns-');
     const dir = tmp.path;
@@ -284,7 +283,7 @@ export async function createNetnsLab(options: NetnsLabOptions = {}): Promise<Net
     };
 
     let disposed: Promise<void> | null = null;
-    dispose = () => {
+    const dispose = (): Promise<void> => {
       disposed ??= (async () => {
         for (const proc of processes.splice(0).reverse()) await proc.stop();
         if (!deleted) {
@@ -313,7 +312,7 @@ export async function createNetnsLab(options: NetnsLabOptions = {}): Promise<Net
       startProxyDhcp,
       bootGuest,
       leases,
-      dispose: () => dispose(),
+      dispose,
     };
   } catch (error) {
     for (const proc of processes.splice(0).reverse()) await proc.stop();
