@@ -25,7 +25,11 @@ Options:
   --port N          port to listen on (default 0: a random free port)
   --allow-remote    allow a non-loopback --host such as 0.0.0.0: other machines can then reach Drover
   --config-dir DIR  where settings live (default $DROVER_CONFIG_DIR or the platform config folder)
-  -h, --help        show this help`;
+  -h, --help        show this help
+
+Environment:
+  DROVER_WEB_TOKEN  use this token instead of a random one (16-512 of A-Z a-z 0-9 _ -), so that a
+                    host restarted on the same port keeps its open tabs`;
 
 const serveCommand: CliCommand = {
   name: 'serve',
@@ -68,6 +72,8 @@ const serveCommand: CliCommand = {
           port,
           allowRemote,
           ...(staticDir ? { staticDir } : {}),
+          // A supervisor that restarts the host on the same port may keep the token, so open tabs reconnect.
+          ...(io.env.DROVER_WEB_TOKEN ? { token: io.env.DROVER_WEB_TOKEN } : {}),
           log: (line) => io.stderr(line),
         });
         try {

@@ -91,6 +91,12 @@ export interface Sink<T> {
   /** Ends the stream from the server side (with an error, or normally). */
   end(err?: unknown): void;
   readonly signal: AbortSignal;
+  /**
+   * Bytes the connection has queued for the peer and not yet sent: a slow reader makes it grow.
+   * 0 where the transport cannot tell. Publishers use it to send a fresh snapshot later instead of
+   * queueing diffs without bound.
+   */
+  bufferedBytes(): number;
 }
 
 export type ImplFn<D> =

@@ -10,6 +10,8 @@ export interface FrameEndpoint {
   onMessage(listener: (data: unknown) => void): Disposable;
   onClose(listener: (reason: string) => void): Disposable;
   close(): void;
+  /** Bytes queued for sending that the peer has not taken yet (where the transport can tell). */
+  bufferedAmount?(): number;
 }
 
 /** An in-memory pair of endpoints, asynchronous like a real transport. */

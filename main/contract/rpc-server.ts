@@ -173,6 +173,7 @@ export function serveConnection(
       },
       end: (err) => finish(err),
       signal: ctrl.signal,
+      bufferedBytes: () => endpoint.bufferedAmount?.() ?? 0,
     };
     try {
       const input = parseInput(def, p, name);

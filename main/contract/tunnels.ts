@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineContract, method, stream } from './define';
 import { ErrorDataSchema } from './errors';
+import { liveUpdateSchema, type LiveDataOf } from './live';
 import { hostPort } from './net-address';
 import { HopSchema, HostName, Port, SshTargetSchema } from './ssh';
 
@@ -57,6 +58,8 @@ export const ForwardStatusSchema = z.object({
   bytesIn: z.number(),
   bytesOut: z.number(),
   lastError: ErrorDataSchema.optional(),
+  /** When lastError happened. */
+  lastErrorAtMs: z.number().optional(),
   probe: z.object({ ok: z.boolean(), latencyMs: z.number().optional(), atMs: z.number(), error: z.string().optional() }).optional(),
 });
 export type ForwardStatus = z.infer<typeof ForwardStatusSchema>;
@@ -74,18 +77,50 @@ export const TunnelStatusSchema = z.object({
   upSinceMs: z.number().optional(),
   /** What keeps it from being up, with a hint; set in backoff, waiting and failed. */
   error: ErrorDataSchema.optional(),
+  /** When that error was first seen (it stays the same across retries with the same cause). */
+  errorAtMs: z.number().optional(),
   forwards: z.array(ForwardStatusSchema),
   seq: z.number().int(),
 });
 export type TunnelStatus = z.infer<typeof TunnelStatusSchema>;
 
-export const TunnelEventSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('snapshot'), profiles: z.array(TunnelProfileSchema), statuses: z.array(TunnelStatusSchema) }),
-  z.object({ kind: z.literal('status'), status: TunnelStatusSchema }),
-  z.object({ kind: z.literal('profile'), profile: TunnelProfileSchema }),
-  z.object({ kind: z.literal('removed'), profileId: Id }),
-]);
-export type TunnelEvent = z.infer<typeof TunnelEventSchema>;
+/** One state change of a tunnel, kept for the session. */
+export const TunnelHistoryEventSchema = z.object({
+  atMs: z.number(),
+  state: TunnelStateSchema,
+  attempt: z.number().int().optional(),
+  error: ErrorDataSchema.optional(),
+});
+export type TunnelHistoryEvent = z.infer<typeof TunnelHistoryEventSchema>;
+
+/** A time the tunnel was down after having been up: from when, until when (absent while it lasts), why. */
+export const TunnelOutageSchema = z.object({ fromMs: z.number(), toMs: z.number().optional(), cause: ErrorDataSchema.optional() });
+export type TunnelOutage = z.infer<typeof TunnelOutageSchema>;
+
+export const TunnelHistorySchema = z.object({
+  /** The latest state changes, oldest first (bounded). */
+  events: z.array(TunnelHistoryEventSchema),
+  /** How often it came back up after being up before. */
+  reconnects: z.number().int(),
+  /** Time spent down after having been up (finished outages), this session. */
+  downMs: z.number(),
+  /** The latest outages, oldest first (bounded); the last one is open while the tunnel is down. */
+  outages: z.array(TunnelOutageSchema),
+});
+export type TunnelHistory = z.infer<typeof TunnelHistorySchema>;
+
+/** The order profiles are listed in (creation order, so cards do not jump around). */
+export const TunnelListSchema = z.object({ ids: z.array(Id) });
+
+/** tunnels.live: profiles, statuses (per-forward counters inside) and histories, keyed by profile id. */
+export const TUNNEL_LIVE_COLLECTIONS = {
+  list: TunnelListSchema,
+  profiles: TunnelProfileSchema,
+  status: TunnelStatusSchema,
+  history: TunnelHistorySchema,
+};
+export const TunnelLiveSchema = liveUpdateSchema(TUNNEL_LIVE_COLLECTIONS);
+export type TunnelLiveData = LiveDataOf<typeof TUNNEL_LIVE_COLLECTIONS>;
 
 export const ImportWarningSchema = z.object({ option: z.string(), message: z.string() });
 
@@ -120,8 +155,8 @@ export const tunnelsContract = defineContract({
   importCommand: method({ input: z.object({ text: z.string().min(1).max(16_384) }), output: ImportResultSchema }),
   /** The concrete Host aliases of ~/.ssh/config, resolved, to start profiles from. */
   importSshConfig: method({ input: z.null(), output: z.object({ path: z.string(), hosts: z.array(SshConfigHostSchema), warnings: z.array(ImportWarningSchema) }) }),
-  /** Profiles and statuses first, then changes (statuses at most a few times a second). */
-  events: stream({ input: z.null(), event: TunnelEventSchema }),
+  /** A snapshot of profiles, statuses and histories, then keyed diffs (at most a few a second). */
+  live: stream({ input: z.null(), event: TunnelLiveSchema }),
 });
 
 /** "-L 127.0.0.1:9092 → 10.0.0.5:9092": how a forward is named everywhere (service, CLI, UI). */

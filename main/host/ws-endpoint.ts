@@ -95,5 +95,6 @@ export function createWebSocketEndpoint(ws: WebSocket, options: WebSocketEndpoin
     },
     close: () => close(),
     dispose: () => close(),
+    bufferedAmount: () => ws.bufferedAmount,
   };
 }

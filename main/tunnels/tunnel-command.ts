@@ -153,11 +153,11 @@ export async function runTunnelUp(manager: TunnelManager, opts: TunnelUpOptions)
   let last: TunnelStatus | undefined;
   let resolveFailed!: (s: TunnelStatus) => void;
   const failed = new Promise<TunnelStatus>((r) => (resolveFailed = r));
-  const sub = manager.onDidEvent((e) => {
-    if (e.kind !== 'status' || e.status.profileId !== profile.id) return;
-    for (const line of describeStatusChange(profile.name, last, e.status)) opts.log(line);
-    last = e.status;
-    if (e.status.state === 'failed') resolveFailed(e.status);
+  const sub = manager.onDidChangeStatus((status) => {
+    if (status.profileId !== profile.id) return;
+    for (const line of describeStatusChange(profile.name, last, status)) opts.log(line);
+    last = status;
+    if (status.state === 'failed') resolveFailed(status);
   });
   try {
     await manager.start(profile.id);

@@ -2,8 +2,10 @@ import { systemClock, type Clock } from '../contract/clock';
 import { AppError } from '../contract/errors';
 import { DisposableStore, Emitter, type Disposable } from '../contract/lifecycle';
 import type { Notice } from '../contract/system';
-import { TunnelProfileSchema, type TunnelEvent, type TunnelProfile, type TunnelProfileInput, type TunnelStatus } from '../contract/tunnels';
+import { TunnelProfileSchema, type TunnelHistory, type TunnelLiveData, type TunnelProfile, type TunnelProfileInput, type TunnelStatus } from '../contract/tunnels';
+import { LivePublisher } from '../live/live-publisher';
 import type { SshConnectionPool } from '../ssh/connection-pool';
+import { TunnelHistoryRecorder } from './tunnel-history';
 import type { TunnelProfileStore } from './tunnel-profile-store';
 import { checkForwardsExposure, TunnelRunner } from './tunnel-runner';
 
@@ -12,7 +14,7 @@ export interface TunnelManagerDeps {
   /** Where profiles persist; undefined keeps them in memory (headless imports). */
   store?: TunnelProfileStore;
   log?: (line: string) => void;
-  /** Minimum time between two status events of one tunnel (counters change constantly). */
+  /** Minimum time between two live frames (counters change constantly). */
   statusIntervalMs?: number;
   clock?: Clock;
 }
@@ -23,24 +25,38 @@ export function connectionSettingsChanged(a: TunnelProfile, b: TunnelProfile): b
   return strip(a) !== strip(b);
 }
 
-/** Owns the tunnel profiles and their runners; publishes throttled status events. */
+/**
+ * Owns the tunnel profiles and their runners. Publishes them as one live stream (profiles,
+ * statuses with per-forward counters, per-profile history), and every real state change (not
+ * counters) as onDidChangeStatus.
+ */
 export class TunnelManager implements Disposable {
   private profiles = new Map<string, TunnelProfile>();
   /** Profiles that live only as long as this process (never written to tunnels.json). */
   private readonly ephemeral = new Set<string>();
   /** Headless --accept-new: every tunnel of this process accepts and records unknown host keys. */
   private unknownHostKeyOverride: TunnelProfile['unknownHostKey'] | undefined;
-  private readonly runners = new Map<string, { runner: TunnelRunner; sub: Disposable }>();
-  private readonly eventEmitter = new Emitter<TunnelEvent>();
-  readonly onDidEvent = this.eventEmitter.event;
-  private readonly throttles = new Map<string, { last: number; timer?: Disposable }>();
+  private readonly runners = new Map<string, { runner: TunnelRunner; sub: Disposable; lastSeq: number }>();
+  private readonly histories = new Map<string, TunnelHistoryRecorder>();
+  private readonly statusEmitter = new Emitter<TunnelStatus>();
+  /** Every state change of a tunnel or one of its forwards (not counter updates). */
+  readonly onDidChangeStatus = this.statusEmitter.event;
   private readonly disposables = new DisposableStore();
-  private readonly intervalMs: number;
   private readonly clock: Clock;
+  /** The live stream of the tunnels page. */
+  readonly live: LivePublisher<TunnelLiveData>;
 
   constructor(private readonly deps: TunnelManagerDeps) {
-    this.intervalMs = deps.statusIntervalMs ?? 250;
     this.clock = deps.clock ?? systemClock;
+    this.live = this.disposables.add(
+      new LivePublisher<TunnelLiveData>({
+        initial: { list: {}, profiles: {}, status: {}, history: {} },
+        clock: this.clock,
+        minIntervalMs: deps.statusIntervalMs ?? 250,
+        health: { state: 'live' },
+        compute: () => this.liveData(),
+      }),
+    );
   }
 
   /** Loads saved profiles and (unless told not to, as headless runs are) starts those marked autostart. */
@@ -83,7 +99,7 @@ export class TunnelManager implements Disposable {
     else this.ephemeral.delete(profile.id);
     await this.persist(next);
     this.profiles = next;
-    this.eventEmitter.fire({ kind: 'profile', profile });
+    this.live.markDirty();
     if (existing) {
       if (previous && !connectionSettingsChanged(previous, profile)) {
         // A new name or autostart flag: nothing to reconnect, open connections stay.
@@ -93,7 +109,7 @@ export class TunnelManager implements Disposable {
         if (wasRunning) await this.start(profile.id);
       }
     }
-    this.eventEmitter.fire({ kind: 'status', status: this.status(profile.id) });
+    this.live.markDirty();
     return profile;
   }
 
@@ -105,7 +121,8 @@ export class TunnelManager implements Disposable {
     await this.persist(next);
     this.profiles = next;
     this.dropRunner(id);
-    this.eventEmitter.fire({ kind: 'removed', profileId: id });
+    this.histories.delete(id);
+    this.live.markDirty();
   }
 
   /** For this process only (never saved): unknown host keys are accepted and recorded, as ssh's accept-new. */
@@ -126,8 +143,8 @@ export class TunnelManager implements Disposable {
       log: this.deps.log,
       clock: this.clock,
     });
-    const sub = runner.onDidChange(() => this.emitStatus(id));
-    this.runners.set(id, { runner, sub });
+    const entry = { runner, sub: runner.onDidChange(() => this.onRunnerChange(id)), lastSeq: -1 };
+    this.runners.set(id, entry);
     return runner;
   }
 
@@ -137,70 +154,70 @@ export class TunnelManager implements Disposable {
     r.sub.dispose();
     r.runner.dispose();
     this.runners.delete(id);
-    const t = this.throttles.get(id);
-    t?.timer?.dispose();
-    this.throttles.delete(id);
+    this.live.markDirty();
   }
 
   async start(id: string): Promise<TunnelStatus> {
     const runner = this.runnerFor(id);
     await runner.start();
-    this.emitStatus(id, true);
-    return runner.status();
+    this.onRunnerChange(id);
+    return this.status(id);
   }
 
   stop(id: string): TunnelStatus {
     const runner = this.runnerFor(id);
     runner.stop();
-    this.emitStatus(id, true);
-    return runner.status();
+    this.onRunnerChange(id);
+    return this.status(id);
   }
 
   async retryNow(id: string): Promise<TunnelStatus> {
     const runner = this.runnerFor(id);
     await runner.retryNow();
-    this.emitStatus(id, true);
-    return runner.status();
+    this.onRunnerChange(id);
+    return this.status(id);
   }
 
+  /** The tunnel's status, with the time its current error was first seen. */
   status(id: string): TunnelStatus {
     const r = this.runners.get(id)?.runner;
-    if (r) return r.status();
-    const p = this.get(id);
-    return new TunnelRunner(p, { pool: this.deps.pool, clock: this.clock }).status();
+    const status = r ? r.status() : new TunnelRunner(this.get(id), { pool: this.deps.pool, clock: this.clock }).status();
+    const errorAtMs = this.histories.get(id)?.currentErrorAtMs;
+    return errorAtMs !== undefined && status.error ? { ...status, errorAtMs } : status;
+  }
+
+  history(id: string): TunnelHistory {
+    return this.histories.get(id)?.value ?? { events: [], reconnects: 0, downMs: 0, outages: [] };
   }
 
   statuses(): TunnelStatus[] {
     return this.list().map((p) => this.status(p.id));
   }
 
-  snapshot(): TunnelEvent {
-    return { kind: 'snapshot', profiles: this.list(), statuses: this.statuses() };
+  /** A runner changed: counters (cheap: the live frame is computed later) or its state (recorded, announced). */
+  private onRunnerChange(id: string): void {
+    const entry = this.runners.get(id);
+    if (!entry) return;
+    this.live.markDirty();
+    const seq = entry.runner.statusSeq;
+    if (seq === entry.lastSeq) return;
+    entry.lastSeq = seq;
+    let recorder = this.histories.get(id);
+    if (!recorder) this.histories.set(id, (recorder = new TunnelHistoryRecorder()));
+    recorder.record(entry.runner.status(), this.clock.now());
+    this.statusEmitter.fire(this.status(id));
   }
 
-  /** Leading and trailing throttle per tunnel: state changes go out at once, counters at most every intervalMs. */
-  private emitStatus(id: string, force = false): void {
-    const runner = this.runners.get(id)?.runner;
-    if (!runner) return;
-    const now = this.clock.now();
-    let t = this.throttles.get(id);
-    if (!t) {
-      t = { last: 0 };
-      this.throttles.set(id, t);
+  private liveData(): TunnelLiveData {
+    const profiles: Record<string, TunnelProfile> = {};
+    const status: Record<string, TunnelStatus> = {};
+    const history: Record<string, TunnelHistory> = {};
+    for (const p of this.profiles.values()) {
+      profiles[p.id] = p;
+      status[p.id] = this.status(p.id);
+      history[p.id] = this.history(p.id);
     }
-    const th = t;
-    const send = () => {
-      th.last = this.clock.now();
-      th.timer = undefined;
-      const r = this.runners.get(id)?.runner;
-      if (r) this.eventEmitter.fire({ kind: 'status', status: r.status() });
-    };
-    if (force || now - th.last >= this.intervalMs) {
-      th.timer?.dispose();
-      send();
-    } else if (!th.timer) {
-      th.timer = this.clock.setTimeout(send, this.intervalMs - (now - th.last));
-    }
+    return { list: { all: { ids: [...this.profiles.keys()] } }, profiles, status, history };
   }
 
   /** Resolves when the tunnel reaches one of the states (or rejects after timeoutMs). For the CLI and tests. */
@@ -213,16 +230,14 @@ export class TunnelManager implements Disposable {
           resolve(s);
         }
       };
-      const timer = setTimeout(() => {
+      const timer = this.clock.setTimeout(() => {
         cleanup();
         reject(new AppError('TIMEOUT', `tunnel ${id} did not reach ${states.join('/')} within ${timeoutMs} ms (now ${this.status(id).state})`));
       }, timeoutMs);
-      const sub = this.eventEmitter.event(check);
-      const runnerSub = this.runners.get(id)?.runner.onDidChange(check);
+      const sub = this.statusEmitter.event(check);
       const cleanup = () => {
-        clearTimeout(timer);
+        timer.dispose();
         sub.dispose();
-        runnerSub?.dispose();
       };
       check();
     });
@@ -230,7 +245,7 @@ export class TunnelManager implements Disposable {
 
   dispose(): void {
     for (const id of [...this.runners.keys()]) this.dropRunner(id);
-    this.eventEmitter.dispose();
+    this.statusEmitter.dispose();
     this.disposables.dispose();
   }
 }

@@ -104,6 +104,11 @@ export class TunnelRunner implements Disposable {
     return this.running;
   }
 
+  /** Moves on every change of state (not on byte counters): status().seq. */
+  get statusSeq(): number {
+    return this.seq;
+  }
+
   private changed(): void {
     this.seq++;
     this.changeEmitter.fire();

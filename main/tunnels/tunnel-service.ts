@@ -159,10 +159,7 @@ export function tunnelsImpl(manager: TunnelManager, importHosts: () => ReturnTyp
     retryNow: ({ id }) => manager.retryNow(id),
     importCommand: ({ text }) => importCommandLine(text),
     importSshConfig: () => importHosts(),
-    events: (_input, sink) => {
-      sink.next(manager.snapshot());
-      return manager.onDidEvent((e) => sink.next(e));
-    },
+    live: (_input, sink) => manager.live.subscribe(sink),
   };
 }
 

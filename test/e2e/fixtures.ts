@@ -27,7 +27,7 @@ export interface DroverServer {
  * Starts `node bin/drover.mjs serve --port <port> --config-dir <dir>` and waits for its URL line.
  * The process is stopped by stop() (and by the harness's exit hooks at the latest).
  */
-export async function startDrover(options: { port?: number; configDir?: TempDir } = {}): Promise<DroverServer> {
+export async function startDrover(options: { port?: number; configDir?: TempDir; env?: NodeJS.ProcessEnv } = {}): Promise<DroverServer> {
   if (!fs.existsSync(path.join(repoRoot, 'dist/renderer/index.html'))) {
     throw new Error('dist/renderer is not built: run `node scripts/build.mjs renderer` (npm run test:e2e does it)');
   }
@@ -37,6 +37,7 @@ export async function startDrover(options: { port?: number; configDir?: TempDir 
   delete env.DROVER_SECRETS;
   // One process, so `pid` is the server's (the CLI otherwise re-executes itself with V8 flags).
   env.DROVER_NO_REEXEC = '1';
+  Object.assign(env, options.env);
   const proc: ManagedProcess = await startProcess({
     name: 'drover serve',
     command: process.execPath,

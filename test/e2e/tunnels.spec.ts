@@ -322,7 +322,9 @@ test('a taken port shows "port in use" with its hint, without any SSH attempt; e
     await expect(forwardRow(card, 'f2').getByTestId('forward-stopped-with-tunnel')).toBeVisible();
     await expect(card.getByTestId('tunnel-cause')).toHaveAttribute('data-code', 'PORT_IN_USE');
     await expect(card.getByTestId('tunnel-cause')).toContainText('Port in use');
-    await expect(card.getByTestId('tunnel-retry')).toBeVisible();
+    // A failed tunnel waits for a person: Start is its one action (no "Retry now" beside it).
+    await expect(card.getByTestId('tunnel-retry')).toHaveCount(0);
+    await expect(card.getByTestId('tunnel-start')).toBeVisible();
     await page.waitForTimeout(1500);
     expect(sshAttempts).toBe(0);
     await shot(page, 'port-in-use-en-light');

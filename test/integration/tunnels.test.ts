@@ -189,7 +189,7 @@ describe('tunnels over a real sshd', () => {
     await new Promise<void>((r) => held.once('connect', () => r()));
     await new Promise((r) => setTimeout(r, 200));
     const statuses: string[] = [];
-    manager.onDidEvent((e) => e.kind === 'status' && statuses.push(e.status.state));
+    manager.onDidChangeStatus((s) => statuses.push(s.state));
     await manager.save({ ...p, name: 'renamed', autostart: true });
     expect(manager.status('rename')).toMatchObject({ state: 'up' });
     expect(manager.status('rename').forwards[0]!.activeConnections).toBe(1);

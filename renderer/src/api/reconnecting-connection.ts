@@ -1,4 +1,5 @@
 import { backoffDelayMs } from '@contract/backoff';
+import { systemClock, withTimeout, type Clock } from '@contract/clock';
 import { appContract, type AppApi, type AppContractType } from '@contract/index';
 import type { CallOptions, Observer } from '@contract/define';
 import type { FrameEndpoint } from '@contract/endpoint';
@@ -27,18 +28,6 @@ export type ConnectionState =
     }
   | { readonly status: 'closed'; readonly reason: 'unauthorized' | 'disposed'; readonly cause?: AppError };
 
-export interface Timers {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-const browserTimers: Timers = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
-};
-
 export interface ReconnectingConnectionOptions {
   /** Opens one endpoint over the page's transport (see transport.ts). */
   open: () => Promise<FrameEndpoint>;
@@ -50,7 +39,7 @@ export interface ReconnectingConnectionOptions {
   waitForOpenMs?: number;
   /** Heartbeat period used to notice a link that hangs without closing; 0 disables. */
   livenessIntervalMs?: number;
-  timers?: Timers;
+  clock?: Clock;
   /** In [0, 1); jitter of the backoff. */
   random?: () => number;
   onProtocolError?: (err: AppError) => void;
@@ -91,15 +80,15 @@ export class ReconnectingConnection implements Disposable {
   private readonly waiters = new Set<Waiter>();
   private attempt = 0;
   private downSinceMs = 0;
-  private retryTimer: unknown;
+  private retryTimer: Disposable | undefined;
   private generation = 0;
   private started = false;
   private disposed = false;
-  private readonly timers: Timers;
+  private readonly clock: Clock;
   private readonly random: () => number;
 
   constructor(private readonly options: ReconnectingConnectionOptions) {
-    this.timers = options.timers ?? browserTimers;
+    this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
     this.api = this.buildApi();
   }
@@ -120,7 +109,7 @@ export class ReconnectingConnection implements Disposable {
     const s = this.currentState;
     if (s.status === 'reconnecting' && s.nextRetryAtMs === null) return; // dialing already
     if (s.status === 'connecting') return;
-    this.timers.clearTimeout(this.retryTimer);
+    this.retryTimer?.dispose();
     void this.dial();
   }
 
@@ -128,7 +117,7 @@ export class ReconnectingConnection implements Disposable {
     if (this.disposed) return;
     this.disposed = true;
     this.generation++;
-    this.timers.clearTimeout(this.retryTimer);
+    this.retryTimer?.dispose();
     const err = new AppError('UNAVAILABLE', 'the connection was shut down');
     for (const w of [...this.waiters]) w.reject(err);
     this.waiters.clear();
@@ -151,7 +140,7 @@ export class ReconnectingConnection implements Disposable {
         status: 'reconnecting',
         attempt: this.attempt,
         nextRetryAtMs: null,
-        downSinceMs: this.downSinceMs || this.timers.now(),
+        downSinceMs: this.downSinceMs || this.clock.now(),
         cause: s.cause ?? new AppError('UNAVAILABLE', 'not connected'),
       });
     }
@@ -170,7 +159,7 @@ export class ReconnectingConnection implements Disposable {
 
     const client = createClient(endpoint, appContract, { onProtocolError: this.options.onProtocolError });
     try {
-      await withTimeout(client.ready, this.options.helloTimeoutMs ?? 10_000, this.timers, () =>
+      await withTimeout(this.clock, client.ready, this.options.helloTimeoutMs ?? 10_000, () =>
         new AppError('TIMEOUT', 'the Drover service accepted the connection but did not greet within the time limit'),
       );
     } catch (err) {
@@ -188,7 +177,7 @@ export class ReconnectingConnection implements Disposable {
     this.attempt = 0;
     this.downSinceMs = 0;
     this.clientDisposables.push(client.onDidClose((reason) => this.lost(client, reason)));
-    this.setState({ status: 'open', sinceMs: this.timers.now() });
+    this.setState({ status: 'open', sinceMs: this.clock.now() });
     for (const w of [...this.waiters]) w.resolve(client);
     this.waiters.clear();
     for (const sub of this.subs) this.attach(sub, client);
@@ -203,7 +192,7 @@ export class ReconnectingConnection implements Disposable {
       return;
     }
     this.attempt++;
-    if (!this.downSinceMs) this.downSinceMs = this.timers.now();
+    if (!this.downSinceMs) this.downSinceMs = this.clock.now();
     this.scheduleRetry(err);
   }
 
@@ -212,7 +201,7 @@ export class ReconnectingConnection implements Disposable {
     this.dropClient();
     for (const sub of this.subs) sub.inner = undefined;
     this.attempt = 1;
-    this.downSinceMs = this.timers.now();
+    this.downSinceMs = this.clock.now();
     this.scheduleRetry(new AppError('UNAVAILABLE', `connection lost: ${reason}`));
   }
 
@@ -221,12 +210,12 @@ export class ReconnectingConnection implements Disposable {
     this.setState({
       status: 'reconnecting',
       attempt: this.attempt,
-      nextRetryAtMs: this.timers.now() + delayMs,
+      nextRetryAtMs: this.clock.now() + delayMs,
       downSinceMs: this.downSinceMs,
       cause,
     });
-    this.timers.clearTimeout(this.retryTimer);
-    this.retryTimer = this.timers.setTimeout(() => void this.dial(), delayMs);
+    this.retryTimer?.dispose();
+    this.retryTimer = this.clock.setTimeout(() => void this.dial(), delayMs);
   }
 
   private dropClient(): RpcClient<AppContractType> | undefined {
@@ -240,28 +229,28 @@ export class ReconnectingConnection implements Disposable {
   private watchLiveness(client: RpcClient<AppContractType>): void {
     const intervalMs = this.options.livenessIntervalMs ?? 5_000;
     if (intervalMs <= 0) return;
-    let lastTickMs = this.timers.now();
-    let timer: unknown;
+    let lastTickMs = this.clock.now();
+    let timer: Disposable | undefined;
     const check = () => {
-      const silentMs = this.timers.now() - lastTickMs;
+      const silentMs = this.clock.now() - lastTickMs;
       if (silentMs > intervalMs * 3) {
         this.lost(client, `no heartbeat from the service for ${(silentMs / 1000).toFixed(1)} s`);
         client.dispose();
         return;
       }
-      timer = this.timers.setTimeout(check, intervalMs);
+      timer = this.clock.setTimeout(check, intervalMs);
     };
     const beat = client.api.system.heartbeat(
       { intervalMs },
       {
         next: () => {
-          lastTickMs = this.timers.now();
+          lastTickMs = this.clock.now();
         },
-        end: () => this.timers.clearTimeout(timer),
+        end: () => timer?.dispose(),
       },
     );
-    timer = this.timers.setTimeout(check, intervalMs);
-    this.clientDisposables.push(beat, toDisposable(() => this.timers.clearTimeout(timer)));
+    timer = this.clock.setTimeout(check, intervalMs);
+    this.clientDisposables.push(beat, toDisposable(() => timer?.dispose()));
   }
 
   // ---- the api ----
@@ -280,7 +269,7 @@ export class ReconnectingConnection implements Disposable {
     return new Promise((resolve, reject) => {
       const finish = () => {
         this.waiters.delete(waiter);
-        this.timers.clearTimeout(timer);
+        timer.dispose();
         signal?.removeEventListener('abort', onAbort);
       };
       const waiter: Waiter = {
@@ -294,7 +283,7 @@ export class ReconnectingConnection implements Disposable {
         },
       };
       const onAbort = () => waiter.reject(new AppError('CANCELLED', 'the operation was cancelled'));
-      const timer = this.timers.setTimeout(() => {
+      const timer = this.clock.setTimeout(() => {
         const cur = this.currentState;
         const why = cur.status === 'reconnecting' ? ` (last attempt: ${cur.cause.message})` : '';
         waiter.reject(new AppError('UNAVAILABLE', `not connected to the Drover service${why}`));
@@ -368,18 +357,3 @@ function splitName(name: string): [string, string] {
   return [name.slice(0, dot), name.slice(dot + 1)];
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number, timers: Timers, error: () => AppError): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = timers.setTimeout(() => reject(error()), ms);
-    promise.then(
-      (v) => {
-        timers.clearTimeout(timer);
-        resolve(v);
-      },
-      (e: unknown) => {
-        timers.clearTimeout(timer);
-        reject(e);
-      },
-    );
-  });
-}

@@ -128,6 +128,22 @@ export const en = {
     watchHostKeys: 'watching host key questions',
     unexpected: 'running the page',
   },
+  live: {
+    live: 'Live',
+    liveAge: 'Live · updated {{age}} ago',
+    connecting: 'Connecting…',
+    stale: 'Stale',
+    staleAge: 'Stale · data from {{age}} ago',
+    down: 'Down',
+    downFor: 'Down for {{since}}',
+    disconnected: 'Disconnected',
+    disconnectedAge: 'Disconnected · data from {{age}} ago',
+    disconnectedHint: 'This console lost its connection to Drover’s services: what you see is not live, and actions wait until it is back.',
+    via: 'via tunnel “{{name}}” ({{state}})',
+    viaRetry: 'via tunnel “{{name}}” ({{state}}, retry in {{seconds}} s)',
+    nextAttempt: 'next attempt in {{seconds}} s',
+    staleValue: 'Not live: data from {{age}} ago',
+  },
   format: {
     duration: {
       s: '{{n}} s',

@@ -118,6 +118,22 @@ export const zhCN: Translation<typeof en> = {
     watchHostKeys: '监视主机密钥询问',
     unexpected: '页面运行',
   },
+  live: {
+    live: '实时',
+    liveAge: '实时 · {{age}}前更新',
+    connecting: '连接中…',
+    stale: '已过期',
+    staleAge: '已过期 · 数据来自{{age}}前',
+    down: '不可用',
+    downFor: '已不可用 {{since}}',
+    disconnected: '已断开',
+    disconnectedAge: '已断开 · 数据来自{{age}}前',
+    disconnectedHint: '控制台与 Drover 服务的连接已断开：所见内容不是实时的，操作会等到连接恢复后才能进行。',
+    via: '经由隧道“{{name}}”（{{state}}）',
+    viaRetry: '经由隧道“{{name}}”（{{state}}，{{seconds}} 秒后重试）',
+    nextAttempt: '{{seconds}} 秒后再次尝试',
+    staleValue: '非实时：数据来自{{age}}前',
+  },
   format: {
     duration: {
       s: '{{n}} 秒',

@@ -48,6 +48,13 @@ export const tunnelsEn = {
       portInUse: 'Port in use',
       failed: 'Failed',
     },
+    history: {
+      summary_one: '{{count}} outage · down {{down}} in total · reconnects: {{reconnects}}',
+      summary_other: '{{count}} outages · down {{down}} in total · reconnects: {{reconnects}}',
+      backoff: 'Backing off (attempt {{attempt}})',
+      ongoing: 'ongoing',
+      since: 'since {{time}} ({{ago}} ago)',
+    },
     card: {
       via: 'via',
       upFor: 'up {{duration}}',

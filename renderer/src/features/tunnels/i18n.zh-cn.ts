@@ -50,6 +50,13 @@ export const tunnelsZhCN: Translation<typeof tunnelsEn> = {
       portInUse: '端口被占用',
       failed: '失败',
     },
+    history: {
+      summary_one: '{{count}} 次中断 · 重连 {{reconnects}} 次 · 共中断 {{down}}',
+      summary_other: '{{count}} 次中断 · 重连 {{reconnects}} 次 · 共中断 {{down}}',
+      ongoing: '仍在中断',
+      backoff: '退避等待（第 {{attempt}} 次）',
+      since: '自 {{time}} 起（{{ago}}前）',
+    },
     card: {
       via: '经由',
       upFor: '已在线 {{duration}}',

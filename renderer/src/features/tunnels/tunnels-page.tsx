@@ -2,10 +2,11 @@ import { CodeOutlined, FileTextOutlined, ImportOutlined, NodeIndexOutlined, Plus
 import { Alert, Button, Card, Flex, Skeleton, Tag, Tooltip, Typography } from 'antd';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { LiveStatus } from '../../components/live-status';
 import { ErrorDetails } from '../../components/error-details';
 import { useFeatureStore } from '../../stores/stores';
 import { tunnelsStoreKey, useTunnelsStore } from './tunnels-hooks';
-import { isRunningState, selectTunnelOrder, selectTunnelProfiles, selectTunnelsLoaded, selectTunnelStreamError, type TunnelsState } from './tunnels-store';
+import { isRunningState, selectTunnelOrder, selectTunnelProfiles, selectTunnelStreamError, selectTunnelsLive, selectTunnelsLoaded, type TunnelsState } from './tunnels-store';
 import { ImportCommandDialog } from './import-command-dialog';
 import { ImportSshConfigDialog } from './import-ssh-config-dialog';
 import { TunnelCard, useConfirmDelete } from './tunnel-card';
@@ -58,6 +59,7 @@ export function TunnelsPage() {
   const summary = useTunnelsStore(selectSummary);
   const tunnelsStore = useFeatureStore(tunnelsStoreKey);
   const streamError = useTunnelsStore(selectTunnelStreamError);
+  const live = useTunnelsStore(selectTunnelsLive);
   const toggle = useTunnelsStore((s) => s.toggle);
   const retryNow = useTunnelsStore((s) => s.retryNow);
   const confirmDelete = useConfirmDelete();
@@ -89,6 +91,7 @@ export function TunnelsPage() {
       if (e.isComposing || e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey) return;
       if (isTyping(e.target) || overlayOpen()) return;
       const k = keys.current;
+      const fresh = k.tunnelsStore.getState().live.fresh;
       const move = (delta: number) => {
         if (k.order.length === 0) return;
         const i = k.current === null ? (delta > 0 ? -1 : k.order.length) : k.order.indexOf(k.current);
@@ -103,12 +106,12 @@ export function TunnelsPage() {
       else if (key === 'i') setImportOpen(true);
       else if (key === 'ArrowDown' || key === 'j') move(1);
       else if (key === 'ArrowUp' || key === 'k') move(-1);
-      else if ((key === 'Enter' || key === ' ') && k.current && !activatesItself(e.target)) void k.toggle(k.current);
-      else if (key === 'r' && k.current) {
+      else if ((key === 'Enter' || key === ' ') && k.current && fresh && !activatesItself(e.target)) void k.toggle(k.current);
+      else if (key === 'r' && k.current && fresh) {
         const state = k.tunnelsStore.getState().statuses[k.current]?.state;
         if (state === 'backoff' || state === 'failed' || state === 'waiting') void k.retryNow(k.current);
-      } else if (key === 'e' && k.current) k.openEdit(k.current);
-      else if (key === 'Delete' && k.current) {
+      } else if (key === 'e' && k.current && fresh) k.openEdit(k.current);
+      else if (key === 'Delete' && k.current && fresh) {
         const p = k.profiles[k.current];
         if (p) k.confirmDelete(p, isRunningState(k.tunnelsStore.getState().statuses[k.current]?.state ?? 'stopped'));
       } else handled = false;
@@ -189,7 +192,7 @@ export function TunnelsPage() {
     <div className="drover-tunnels" data-testid="tunnels-page" data-loaded="true">
       {streamAlert}
       <Flex align="center" gap={12} wrap className="drover-tunnels-toolbar">
-        <Typography.Text data-testid="tunnels-summary">
+        <Typography.Text data-testid="tunnels-summary" className={live.fresh ? undefined : 'drover-stale'}>
           {t('tunnels.toolbar.summary', { count: order.length, up })}
           {attention > 0 && (
             <Tag color="warning" className="drover-tunnels-attention" data-testid="tunnels-attention">
@@ -197,6 +200,7 @@ export function TunnelsPage() {
             </Tag>
           )}
         </Typography.Text>
+        <LiveStatus source={live} testId="tunnels-live" />
         <div style={{ flex: 1 }} />
         {actions}
       </Flex>

@@ -3,8 +3,9 @@ import { AppError } from '@contract/errors';
 import { DisposableStore, toDisposable, type Disposable } from '@contract/lifecycle';
 import { isLoopbackAddress } from '@contract/net-address';
 import { routeLabel } from '@contract/ssh';
-import { forwardLabel, type ForwardStatus, type ImportResult, type SshConfigHost, type TunnelEvent, type TunnelProfile, type TunnelStatus } from '@contract/tunnels';
+import { forwardLabel, type ForwardStatus, type ImportResult, type SshConfigHost, type TunnelHistory, type TunnelLiveData, type TunnelProfile, type TunnelStatus } from '@contract/tunnels';
 import { createStore, type StoreApi } from 'zustand/vanilla';
+import { createLiveStore, type LiveLink, type LiveState } from '../../stores/live-store';
 import type { ToastStore } from '../../stores/toast-store';
 
 /** Bytes per second through one forward over one sampling interval. */
@@ -26,9 +27,24 @@ export interface SshConfigImport {
   readonly warnings: ImportResult['warnings'];
 }
 
+/** What the page needs to know about the live stream itself. */
+export interface TunnelsLive {
+  /** The link to the services is open. */
+  readonly connected: boolean;
+  /** Connected and a snapshot arrived since: values are current and actions may be taken. */
+  readonly fresh: boolean;
+  /** server clock − local clock. */
+  readonly clockOffsetMs: number;
+  /** Local time the last frame was applied (the data's age when stale). */
+  readonly updatedAtMs: number | undefined;
+}
+
 export interface TunnelsState {
   /** False until the first snapshot arrived. */
   readonly loaded: boolean;
+  readonly live: TunnelsLive;
+  /** Per profile: state changes, reconnects and outages this session. */
+  readonly histories: Readonly<Record<string, TunnelHistory>>;
   /** Profile ids in the service's order (creation order: positions do not jump around). */
   readonly order: readonly string[];
   readonly profiles: Readonly<Record<string, TunnelProfile>>;
@@ -38,7 +54,7 @@ export interface TunnelsState {
   readonly traffic: Readonly<Record<string, readonly RateSample[]>>;
   /** A call in flight per profile (buttons show a spinner and do not fire twice). */
   readonly busy: Readonly<Record<string, TunnelBusy>>;
-  /** The events stream ended with an error: the list may be stale. */
+  /** The live stream ended with an error: the list may be stale. */
   readonly streamError: AppError | null;
   start(id: string): Promise<void>;
   stop(id: string): Promise<void>;
@@ -60,7 +76,9 @@ export type TunnelsStore = StoreApi<TunnelsState> & Disposable;
 export interface TunnelsStoreDeps {
   api: AppApi;
   toasts: ToastStore;
-  /** How events are batched: one flush per animation frame by default. */
+  /** The link to the services (stale when it is down). */
+  link?: LiveLink;
+  /** How live frames are batched: one flush per animation frame by default. */
   schedule?: (flush: () => void) => void;
   /** Throughput sampling period; 0 turns sampling off. */
   sampleIntervalMs?: number;
@@ -80,15 +98,6 @@ export function trafficKey(profileId: string, forwardId: string): string {
 export function isRunningState(state: TunnelStatus['state']): boolean {
   return state !== 'stopped' && state !== 'failed';
 }
-
-function defaultSchedule(flush: () => void): void {
-  // requestAnimationFrame pauses in a hidden tab; the queue is bounded (one status per tunnel), and
-  // a timer keeps a background window current enough.
-  if (typeof document !== 'undefined' && document.visibilityState === 'visible' && typeof requestAnimationFrame === 'function') {
-    requestAnimationFrame(flush);
-  } else setTimeout(flush, 100);
-}
-
 
 /** What a profile that has not run looks like: stopped, counters at zero. */
 export function stoppedStatus(p: TunnelProfile): TunnelStatus {
@@ -115,42 +124,17 @@ export function stoppedStatus(p: TunnelProfile): TunnelStatus {
 }
 
 /**
- * The tunnels page's state: profiles and live statuses from tunnels.events (a snapshot, then
- * profile / status / removed events, applied once per animation frame), a short throughput
- * history per forward, and the actions that call the service.
+ * The tunnels page's state: profiles, statuses and histories from the tunnels.live stream
+ * (applied once per animation frame by the live store), a short throughput history per forward,
+ * whether the data is fresh (connected to the services), and the actions that call the service.
  */
 export function createTunnelsStore(deps: TunnelsStoreDeps): TunnelsStore {
   const remote = deps.api.tunnels;
   const report = deps.toasts.getState().reportError;
   const disposables = new DisposableStore();
-  const schedule = deps.schedule ?? defaultSchedule;
   const now = deps.now ?? Date.now;
   const historyLength = deps.historyLength ?? HISTORY_LENGTH;
 
-  // ---- events, batched per frame ----
-  let queue: TunnelEvent[] = [];
-  let scheduled = false;
-  let disposed = false;
-  const flush = () => {
-    scheduled = false;
-    if (disposed || queue.length === 0) return;
-    const events = queue;
-    queue = [];
-    store.setState((s) => events.reduce(applyEvent, s));
-  };
-  const enqueue = (event: TunnelEvent) => {
-    if (event.kind === 'snapshot') queue = [event];
-    else if (event.kind === 'status') {
-      // Bounded: a newer status of a tunnel replaces one still waiting.
-      const i = queue.findIndex((e) => e.kind === 'status' && e.status.profileId === event.status.profileId);
-      if (i >= 0) queue[i] = event;
-      else queue.push(event);
-    } else queue.push(event);
-    if (!scheduled) {
-      scheduled = true;
-      schedule(flush);
-    }
-  };
   const store = createStore<TunnelsState>()((set, get) => {
     /** Runs one call per profile at a time, marking it busy; errors become toasts. */
     const run = async <T>(id: string, busy: TunnelBusy, action: Parameters<typeof report>[1], call: () => Promise<T>): Promise<T | undefined> => {
@@ -169,13 +153,11 @@ export function createTunnelsStore(deps: TunnelsStoreDeps): TunnelsStore {
         });
       }
     };
-    /** A call's answer is as fresh as the events sent before it: queued behind them, in order. */
-    const applyStatus = (status: TunnelStatus | undefined) => {
-      if (status) enqueue({ kind: 'status', status });
-    };
 
     return {
       loaded: false,
+      live: { connected: deps.link ? deps.link.state.status === 'open' : true, fresh: false, clockOffsetMs: 0, updatedAtMs: undefined },
+      histories: {},
       order: [],
       profiles: {},
       statuses: {},
@@ -183,10 +165,10 @@ export function createTunnelsStore(deps: TunnelsStoreDeps): TunnelsStore {
       busy: {},
       streamError: null,
       async start(id) {
-        applyStatus(await run(id, 'start', 'startTunnel', () => remote.start({ id })));
+        await run(id, 'start', 'startTunnel', () => remote.start({ id }));
       },
       async stop(id) {
-        applyStatus(await run(id, 'stop', 'stopTunnel', () => remote.stop({ id })));
+        await run(id, 'stop', 'stopTunnel', () => remote.stop({ id }));
       },
       async toggle(id) {
         const state = get().statuses[id]?.state ?? 'stopped';
@@ -194,7 +176,7 @@ export function createTunnelsStore(deps: TunnelsStoreDeps): TunnelsStore {
         else await get().start(id);
       },
       async retryNow(id) {
-        applyStatus(await run(id, 'retry', 'retryTunnel', () => remote.retryNow({ id })));
+        await run(id, 'retry', 'retryTunnel', () => remote.retryNow({ id }));
       },
       async remove(id) {
         const done = await run(id, 'remove', 'deleteTunnel', async () => {
@@ -211,8 +193,6 @@ export function createTunnelsStore(deps: TunnelsStoreDeps): TunnelsStore {
       async save(profile) {
         try {
           const saved = await remote.save(profile);
-          // Shown at once; the profile event that follows carries the same.
-          set((s) => applyEvent(s, { kind: 'profile', profile: saved }));
           return { ok: true, profile: saved };
         } catch (err) {
           const error = AppError.from(err);
@@ -226,20 +206,39 @@ export function createTunnelsStore(deps: TunnelsStoreDeps): TunnelsStore {
     };
   });
 
-  disposables.add(
-    remote.events(null, {
-      next: (event) => {
-        if (store.getState().streamError) store.setState({ streamError: null });
-        enqueue(event);
-      },
-      end: (err) => {
-        if (!err) return;
-        store.setState({ streamError: err });
-        report(err, 'watchTunnels');
-      },
+  const live = disposables.add(
+    createLiveStore<TunnelLiveData>({
+      subscribe: (observer) => remote.live(null, observer),
+      initial: { list: {}, profiles: {}, status: {}, history: {} },
+      ...(deps.link ? { link: deps.link } : {}),
+      ...(deps.schedule ? { schedule: deps.schedule } : {}),
+      now,
+      onError: (err) => report(err, 'watchTunnels'),
     }),
   );
-  disposables.add(toDisposable(() => (disposed = true)));
+  const fromLive = (l: LiveState<TunnelLiveData>, prev: LiveState<TunnelLiveData> | undefined) => {
+    const s = store.getState();
+    const patch: { -readonly [K in keyof TunnelsState]?: TunnelsState[K] } = {
+      live: { connected: l.connected, fresh: l.fresh, clockOffsetMs: l.clockOffsetMs, updatedAtMs: prev && prev.data === l.data ? s.live.updatedAtMs : now() },
+      streamError: l.error ?? null,
+    };
+    if (!prev || prev.data !== l.data || prev.seq !== l.seq) {
+      const order = l.data.list.all?.ids ?? [];
+      Object.assign(patch, {
+        loaded: l.seq >= 0,
+        order: sameIds(order, s.order) ? s.order : order,
+        profiles: l.data.profiles,
+        statuses: l.data.status,
+        histories: l.data.history,
+      });
+      // A profile gone from the list takes its spinner along.
+      const busy = Object.fromEntries(Object.entries(s.busy).filter(([id]) => id in l.data.profiles));
+      if (Object.keys(busy).length !== Object.keys(s.busy).length) patch.busy = busy;
+    }
+    store.setState(patch);
+  };
+  fromLive(live.getState(), undefined);
+  disposables.add(toDisposable(live.subscribe((l, prev) => fromLive(l, prev))));
 
   // ---- throughput: bytes/s from successive statuses, sampled on a fixed period ----
   const intervalMs = deps.sampleIntervalMs ?? SAMPLE_INTERVAL_MS;
@@ -281,40 +280,8 @@ export function createTunnelsStore(deps: TunnelsStoreDeps): TunnelsStore {
   return Object.assign(store, { dispose: () => disposables.dispose() });
 }
 
-function applyEvent(s: TunnelsState, e: TunnelEvent): TunnelsState {
-  switch (e.kind) {
-    case 'snapshot': {
-      const profiles: Record<string, TunnelProfile> = {};
-      for (const p of e.profiles) profiles[p.id] = p;
-      const statuses: Record<string, TunnelStatus> = {};
-      for (const st of e.statuses) if (profiles[st.profileId]) statuses[st.profileId] = st;
-      return { ...s, loaded: true, order: e.profiles.map((p) => p.id), profiles, statuses };
-    }
-    case 'profile': {
-      const p = e.profile;
-      const order = s.order.includes(p.id) ? s.order : [...s.order, p.id];
-      const current = s.statuses[p.id];
-      // A tunnel that does not run is stopped with the new forwards (a running one restarts and
-      // reports its own status).
-      const statuses = !current || !isRunningState(current.state) ? { ...s.statuses, [p.id]: stoppedStatus(p) } : s.statuses;
-      return { ...s, order, profiles: { ...s.profiles, [p.id]: p }, statuses };
-    }
-    case 'status': {
-      const st = e.status;
-      if (!s.profiles[st.profileId]) return s;
-      return { ...s, statuses: { ...s.statuses, [st.profileId]: st } };
-    }
-    case 'removed': {
-      if (!s.profiles[e.profileId]) return s;
-      const profiles = { ...s.profiles };
-      delete profiles[e.profileId];
-      const statuses = { ...s.statuses };
-      delete statuses[e.profileId];
-      const busy = { ...s.busy };
-      delete busy[e.profileId];
-      return { ...s, order: s.order.filter((id) => id !== e.profileId), profiles, statuses, busy };
-    }
-  }
+function sameIds(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((id, i) => id === b[i]);
 }
 
 // ---- selectors ----
@@ -323,6 +290,13 @@ export const selectTunnelsLoaded = (s: TunnelsState): boolean => s.loaded;
 export const selectTunnelOrder = (s: TunnelsState): readonly string[] => s.order;
 export const selectTunnelProfiles = (s: TunnelsState): Readonly<Record<string, TunnelProfile>> => s.profiles;
 export const selectTunnelStreamError = (s: TunnelsState): AppError | null => s.streamError;
+export const selectTunnelsLive = (s: TunnelsState): TunnelsLive => s.live;
+/** Values may be acted on (connected, and fresh since the last reconnect). */
+export const selectTunnelsFresh = (s: TunnelsState): boolean => s.live.fresh;
+export const selectHistory =
+  (id: string) =>
+  (s: TunnelsState): TunnelHistory | undefined =>
+    s.histories[id];
 export const selectProfile =
   (id: string) =>
   (s: TunnelsState): TunnelProfile | undefined =>

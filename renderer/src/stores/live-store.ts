@@ -1,0 +1,205 @@
+import type { Observer } from '@contract/define';
+import type { AppError } from '@contract/errors';
+import type { Disposable } from '@contract/lifecycle';
+import { applyLive, touchedKeys, type LiveData, type LiveUpdate, type SourceHealth } from '@contract/live';
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { ConnectionState } from '../api/reconnecting-connection';
+
+/**
+ * The one way a page holds live data: a zustand store fed by a live stream (snapshot, then keyed
+ * diffs). Frames are applied once per animation frame; a gap in the sequence makes it subscribe
+ * again for a fresh snapshot; unchanged items keep their identity, so a selector of one row
+ * re-renders only that row; every touched key remembers when it changed (for a highlight).
+ * When the link to the services is lost, `connected` and `fresh` turn false at once: pages draw
+ * every value stale and disable actions until a new snapshot has arrived.
+ */
+
+export interface LiveState<D extends LiveData> {
+  readonly data: D;
+  /** The last frame's sequence number (-1 before the first snapshot). */
+  readonly seq: number;
+  /** The source's health as the service last reported it. */
+  readonly health: SourceHealth | undefined;
+  /** server clock − local clock, from the last frame (to show ages in the server's time). */
+  readonly clockOffsetMs: number;
+  /** The link to the services is open. */
+  readonly connected: boolean;
+  /** Connected, and a snapshot arrived since the link was last (re)opened: the data can be acted on. */
+  readonly fresh: boolean;
+  /** The stream ended with an error (the data shown is from before). */
+  readonly error: AppError | undefined;
+  /** Local time each key of each collection last changed (added or patched). */
+  readonly changedAtMs: Readonly<Record<string, Readonly<Record<string, number>>>>;
+}
+
+export type LiveStore<D extends LiveData> = StoreApi<LiveState<D>> & Disposable & {
+  /** Drops the subscription and subscribes again (a fresh snapshot). */
+  resync(): void;
+};
+
+export interface LiveLink {
+  readonly state: ConnectionState;
+  onDidChangeState(listener: (state: ConnectionState) => void): Disposable;
+}
+
+export interface LiveStoreOptions<D extends LiveData> {
+  /** Opens the stream, e.g. (o) => api.tunnels.live(null, o). */
+  subscribe(observer: Observer<LiveUpdate<D>>): Disposable;
+  readonly initial: D;
+  readonly link?: LiveLink;
+  /** How applying is batched: one flush per animation frame by default (a timer when hidden). */
+  schedule?: (flush: () => void) => void;
+  now?: () => number;
+  /** Called when the stream ends with an error. */
+  onError?: (err: AppError) => void;
+}
+
+export function frameScheduler(flush: () => void): void {
+  // requestAnimationFrame pauses in a hidden tab; a timer keeps a background window current enough.
+  if (typeof document !== 'undefined' && document.visibilityState === 'visible' && typeof requestAnimationFrame === 'function') {
+    requestAnimationFrame(flush);
+  } else setTimeout(flush, 100);
+}
+
+/** A hidden tab may buffer frames; beyond this many it resubscribes instead of applying them all. */
+const MAX_QUEUED_FRAMES = 500;
+
+export function createLiveStore<D extends LiveData>(options: LiveStoreOptions<D>): LiveStore<D> {
+  const schedule = options.schedule ?? frameScheduler;
+  const now = options.now ?? Date.now;
+  const isOpen = () => (options.link ? options.link.state.status === 'open' : true);
+  const store = createStore<LiveState<D>>()(() => ({
+    data: options.initial,
+    seq: -1,
+    health: undefined,
+    clockOffsetMs: 0,
+    connected: isOpen(),
+    fresh: false,
+    error: undefined,
+    changedAtMs: {},
+  }));
+
+  let queue: LiveUpdate<D>[] = [];
+  let scheduled = false;
+  let disposed = false;
+  let sub: Disposable | undefined;
+  let generation = 0;
+
+  const open = () => {
+    const gen = ++generation;
+    sub = options.subscribe({
+      next: (frame) => {
+        if (gen !== generation || disposed) return;
+        if (frame.t === 'snapshot') queue = [frame];
+        else if (queue.length >= MAX_QUEUED_FRAMES) {
+          resync();
+          return;
+        } else queue.push(frame);
+        if (!scheduled) {
+          scheduled = true;
+          schedule(flush);
+        }
+      },
+      end: (err) => {
+        if (gen !== generation || disposed || !err) return;
+        store.setState({ error: err, fresh: false });
+        options.onError?.(err);
+      },
+    });
+  };
+
+  const resync = () => {
+    if (disposed) return;
+    sub?.dispose();
+    queue = [];
+    store.setState({ fresh: false });
+    open();
+  };
+
+  const flush = () => {
+    scheduled = false;
+    if (disposed || queue.length === 0) return;
+    const frames = queue;
+    queue = [];
+    const s = store.getState();
+    let { data, seq, health, changedAtMs, fresh } = s;
+    let clockOffsetMs = s.clockOffsetMs;
+    const t = now();
+    const touched: Record<string, Record<string, number>> = {};
+    for (const frame of frames) {
+      clockOffsetMs = frame.nowMs - t;
+      if (frame.t === 'snapshot') {
+        data = frame.data;
+        seq = frame.seq;
+        health = frame.health;
+        changedAtMs = {};
+        fresh = isOpen();
+        continue;
+      }
+      if (seq < 0 || frame.seq !== seq + 1) {
+        // A lost frame: what we hold can no longer be patched. Start over from a snapshot.
+        store.setState({ data, seq, health, clockOffsetMs, changedAtMs: mergeTouched(changedAtMs, touched), fresh: false });
+        resync();
+        return;
+      }
+      data = applyLive(data, frame.changes);
+      seq = frame.seq;
+      if (frame.health) health = frame.health;
+      for (const [name, keys] of Object.entries(touchedKeys(frame.changes))) {
+        const coll = (touched[name] ??= {});
+        for (const key of keys) coll[key] = t;
+      }
+    }
+    store.setState({ data, seq, health, clockOffsetMs, changedAtMs: mergeTouched(changedAtMs, touched), fresh, error: undefined });
+  };
+
+  const linkSub = options.link?.onDidChangeState((state) => {
+    const connected = state.status === 'open';
+    // Reopened: the connection re-subscribes by itself; fresh again once its snapshot arrives.
+    store.setState({ connected, fresh: false });
+  });
+
+  open();
+
+  return Object.assign(store, {
+    resync,
+    dispose: () => {
+      if (disposed) return;
+      disposed = true;
+      sub?.dispose();
+      linkSub?.dispose();
+    },
+  });
+}
+
+function mergeTouched(
+  prev: Readonly<Record<string, Readonly<Record<string, number>>>>,
+  touched: Record<string, Record<string, number>>,
+): Readonly<Record<string, Readonly<Record<string, number>>>> {
+  if (Object.keys(touched).length === 0) return prev;
+  const out: Record<string, Readonly<Record<string, number>>> = { ...prev };
+  for (const [name, keys] of Object.entries(touched)) out[name] = { ...(prev[name] ?? {}), ...keys };
+  return out;
+}
+
+// ---- selectors ----
+
+/** Data may be acted on: connected, and a snapshot since the last (re)connect. */
+export const selectLiveFresh = <D extends LiveData>(s: LiveState<D>): boolean => s.fresh;
+
+/** Whether a value must be drawn stale: not connected to the services, or the source is not live. */
+export function isStale<D extends LiveData>(s: LiveState<D>): boolean {
+  return !s.connected || !s.fresh || (s.health !== undefined && s.health.state !== 'live');
+}
+
+/** Age of the data in ms, in the server's clock (undefined before any data). */
+export function dataAgeMs<D extends LiveData>(s: Pick<LiveState<D>, 'health' | 'clockOffsetMs'>, localNowMs: number): number | undefined {
+  const at = s.health?.dataAtMs;
+  return at === undefined ? undefined : Math.max(0, localNowMs + s.clockOffsetMs - at);
+}
+
+/** Whether the key changed within the last windowMs (local time). */
+export function changedRecently<D extends LiveData>(s: LiveState<D>, collection: string, key: string, localNowMs: number, windowMs = 2000): boolean {
+  const at = s.changedAtMs[collection]?.[key];
+  return at !== undefined && localNowMs - at < windowMs;
+}
