@@ -25,10 +25,18 @@ export function parseBootPath(rawPath: string): BootPath {
     }
     if (seg === '' || seg === '.' || seg === '..') return { ok: false, reason: 'empty, "." and ".." path segments are refused' };
     if (seg.startsWith('.')) return { ok: false, reason: 'hidden files are not served' };
-    if (/[\\/\x00-\x1f\x7f]/.test(seg)) return { ok: false, reason: 'a path segment may not contain "/", "\\" or control characters' };
+    if (seg.includes('\\') || seg.includes('/') || hasControl(seg)) return { ok: false, reason: 'a path segment may not contain "/", "\\" or control characters' };
     segments.push(seg);
   }
   return { ok: true, relative: segments.join('/') };
+}
+
+function hasControl(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return true;
+  }
+  return false;
 }
 
 /** Which timeline step fetching this file is: kernels and initrds by their usual names. */

@@ -18,7 +18,7 @@ const KNOWN = new Set<string>(NETBOOT_KEY_VARIABLES);
 export const MAC_KEY_VARIABLES: readonly NetbootKeyVariable[] = ['mac', 'macHyphen', 'macBare', 'macUpper'];
 
 export function compileKeyPattern(source: string): { ok: true; pattern: EtcdKeyPattern } | { ok: false; error: string } {
-  if (/[\x00-\x1f\x7f]/.test(source)) return { ok: false, error: 'an etcd key pattern cannot contain control characters' };
+  if ([...source].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)) return { ok: false, error: 'an etcd key pattern cannot contain control characters' };
   const parts: KeyPart[] = [];
   const variables = new Set<NetbootKeyVariable>();
   let i = 0;

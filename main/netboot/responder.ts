@@ -62,7 +62,6 @@ export class NetbootResponder {
     const length = req.headers['content-length'];
     if ((length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined) {
       counters.badRequests++;
-      res.shouldKeepAlive = false;
       sendText(req, res, 400, 'request bodies are not accepted', { Connection: 'close' });
       return;
     }
