@@ -169,7 +169,7 @@ export const NetbootConfigSchema = z.strictObject({
       /** Machines kept; the one seen longest ago is dropped first. */
       maxMachines: z.number().int().min(1).max(1_000_000).default(10_000),
       /** Events kept per machine (repeats of the same event are counted, not stored). */
-      maxEventsPerMachine: z.number().int().min(4).max(1000).default(64),
+      maxEventsPerMachine: z.number().int().min(4).max(1000).default(32),
     })
     .prefault({}),
   defaults: NetbootDefaultsSchema.optional(),

@@ -139,9 +139,15 @@ export function checkKernelArgs(args: string): string | undefined {
   return undefined;
 }
 
+let lastSafeArgs: string | undefined;
+
 /** Kernel arguments as words, whatever they contain (render never throws; the config check explains). */
 function safeWords(args: string): string {
-  if (checkKernelArgs(args) === undefined) return args;
+  if (args === lastSafeArgs) return args; // the same subnet's arguments, checked already
+  if (checkKernelArgs(args) === undefined) {
+    lastSafeArgs = args;
+    return args;
+  }
   return args
     .split(/\s+/)
     .filter((w) => w !== '')

@@ -102,7 +102,7 @@ export class NetbootServer implements Disposable {
     this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
     this.configFile = options.configFile;
     this.cfg = options.config ?? options.configFile?.current;
-    const t = this.cfg?.timeline ?? { maxMachines: 10_000, maxEventsPerMachine: 64 };
+    const t = this.cfg?.timeline ?? { maxMachines: 10_000, maxEventsPerMachine: 32 };
     this.recorder = new TimelineRecorder({
       clock: this.clock,
       stuckAfterMs: this.cfg?.stuckAfterMs ?? 300_000,

@@ -9,6 +9,7 @@ import type { NetbootRecord } from '../../main/contract/netboot';
 import { NetbootStatusSchema, NetbootTimelineSnapshotSchema } from '../../main/contract/netboot';
 import type { EtcdReader } from '../../main/netboot/etcd-reader';
 import { NeighbourTable } from '../../main/netboot/neighbour-table';
+import { NetbootConfigFile } from '../../main/netboot/config-file';
 import { NetbootServer } from '../../main/netboot/netboot-server';
 import { makeTempDir, stopAll, type TempDir } from '../harness/index';
 import { AGENT_CONFIG, DC_UUID, MAC1, MAC2, get, raw, resolved, testConfigInput } from '../support/netboot-http';
@@ -360,5 +361,44 @@ describe('lifecycle', () => {
     keepAlive.destroy();
     expect(s.status.state).toBe('stopped');
     await expect(s.start()).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+  });
+  it('reloads its config file: a bad file is refused and the running config kept, a good one applied live', async () => {
+    const file = path.join(tmp.path, 'netboot.json');
+    const input = testConfigInput();
+    await writeFile(file, JSON.stringify(input));
+    const s = new NetbootServer({ configFile: new NetbootConfigFile(file), neighbours: false, log: () => undefined });
+    const changes: string[] = [];
+    s.onDidChangeStatus((st) => changes.push(st.state));
+    try {
+      await s.start();
+      const p = s.status.port!;
+      expect(s.status.config).toMatchObject({ ok: true, message: expect.stringMatching(/3 subnets \(2 IPv4, 1 IPv6\)/) });
+      await writeFile(file, JSON.stringify({ ...input, subnets: [...input.subnets!, { name: 'broken', cidr: '10.50.0.0/99' }] }));
+      const bad = await s.reloadConfig();
+      expect(bad).toMatchObject({ ok: false, keptPrevious: true });
+      expect(bad.problems).toEqual([{ path: 'subnets[3].cidr', subnet: 'broken', message: '"99" is not a prefix length from 0 to 32' }]);
+      expect(s.status.config).toMatchObject({ ok: false, keptPrevious: true });
+      expect((await get(p, `/api/v1/pxe?mac=${MAC1}`)).text).toContain('echo lo 127.0.0.1');
+
+      const changed = testConfigInput({ retryDelaySec: 3 });
+      changed.subnets = [{ name: 'lo-renamed', cidr: '127.0.0.1/32' }];
+      await writeFile(file, JSON.stringify(changed));
+      const good = await s.reloadConfig();
+      expect(good.ok).toBe(true);
+      expect((await get(p, `/api/v1/pxe?mac=${MAC1}`)).text).toContain('echo lo-renamed 127.0.0.1');
+      expect(s.status).toMatchObject({ subnets: 1, restartRequired: false });
+      expect(changes).toContain('running');
+    } finally {
+      await s.disposeAsync();
+    }
+  });
+
+  it('refuses to start on an invalid config file and says why', async () => {
+    const file = path.join(tmp.path, 'bad.json');
+    await writeFile(file, JSON.stringify({ ...testConfigInput(), serverUrl: 'not a url' }));
+    const s = new NetbootServer({ configFile: new NetbootConfigFile(file), neighbours: false, log: () => undefined });
+    await expect(s.start()).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/is not a valid netboot config \(1 problem; first: serverUrl: "not a url" is not a URL/) });
+    expect(s.status).toMatchObject({ state: 'failed', error: { code: 'INVALID_INPUT' } });
+    await s.disposeAsync();
   });
 });
