@@ -4,8 +4,9 @@ import { parseIp } from '../../main/netboot/cidr';
 import { NeighbourTable, parseIpNeigh, parseProcNetArp, type NeighbourSource } from '../../main/netboot/neighbour-table';
 import { ManualClock } from '../support/manual-clock';
 
-// Layouts: /proc/net/arp as the kernel prints it (net/ipv4/arp.c, arp_seq_show: "%-16s 0x%-10x0x%-10x%-17s     *        %s"),
-// `ip -6 neigh show` as iproute2 prints it (ip/ipneigh.c: ADDR dev DEV lladdr MAC [router] STATE).
+// Layouts: /proc/net/arp as the kernel prints it (net/ipv4/arp.c, arp_format_neigh_entry:
+// "%-16s 0x%-10x0x%-10x%s     *        %s"; flags 0x2 = ATF_COM, complete; older kernels print the
+// MAC in upper case), `ip -6 neigh show` as iproute2 prints it (ADDR dev DEV lladdr MAC [router] STATE).
 const ARP = [
   'IP address       HW type     Flags       HW address            Mask     Device',
   '10.40.24.7       0x1         0x2         52:54:00:a1:9c:ae     *        eth0',
