@@ -119,10 +119,11 @@ const VARIANTS: Variant[] = [
     ],
   },
   {
-    // virsh before the combined bare columns, or before domstats --nowait (libvirt < 4.5).
-    columns: { uuid: true },
+    // virsh before `--id` joined the bare columns, or before domstats --nowait (libvirt < 4.5):
+    // `--uuid --name` prints "%-36s %-30s".
+    columns: { uuid: true, name: true },
     commands: [
-      { key: 'uuids', words: ['list', '--all', '--uuid'] },
+      { key: 'uuids', words: ['list', '--all', '--uuid', '--name'] },
       { key: 'autostart', words: ['list', '--all', '--autostart', '--uuid'] },
       { key: 'transient', words: ['list', '--all', '--transient', '--uuid'] },
       { key: 'managedsave', words: ['list', '--all', '--with-managed-save', '--uuid'] },
@@ -353,7 +354,9 @@ export async function collectDomains(
   const needInfo = gathered.filter(
     (g) => g.name === null || g.id === undefined || g.stateCode === null || g.vcpus === null || g.memoryKiB === null || g.autostart === null || g.persistent === null || g.managedSave === null || (g.cpuTimeNs === null && g.stateCode !== 5),
   );
-  const needMem = gathered.filter((g) => g.stateCode !== null && isActiveState(g.stateCode) && !hasBalloonUsage(g));
+  // Active (or not yet known) domains without guest memory figures; dommemstat on an inactive
+  // one only prints an error, which is ignored below.
+  const needMem = gathered.filter((g) => (g.stateCode === null || isActiveState(g.stateCode)) && !hasBalloonUsage(g));
   const wanted = new Map<string, { info: boolean; mem: boolean }>();
   for (const g of needInfo) wanted.set(g.uuid, { info: true, mem: false });
   for (const g of needMem) wanted.set(g.uuid, { info: wanted.get(g.uuid)?.info ?? false, mem: true });
@@ -388,7 +391,12 @@ export async function collectDomains(
         const info = parseDominfo(text);
         problems.push(...parseProblems(hostId, 'dominfo', info.problems, uuid));
         const v = info.value;
-        if (g.name === null && v.name !== '') g.name = v.name;
+        if (g.name === null && v.name !== '') {
+          g.name = v.name;
+          // Now that the name is known, its domstats record can be used.
+          g.stats ??= statsByName.get(v.name);
+          fromStats(g);
+        }
         if (g.id === undefined) g.id = v.id;
         if (g.stateCode === null && v.state !== null) g.stateCode = domainStateCode(v.state) ?? null;
         g.vcpus ??= v.vcpus;
