@@ -26,3 +26,4 @@ export {
   type FaultProxyStats,
   type RateLimitOptions,
 } from './fault-proxy';
+export { startLibvirtd, readLabDomains, LAB_XML_PATH, type LibvirtdHandle, type LibvirtdOptions, type LabDomain, type LabState, type ExtraLabDomain } from './libvirtd';
