@@ -66,6 +66,7 @@ export function parseNvidiaSmiCsv(text: string, problems: ProbeProblem[], fields
   const at = (f: string) => names.indexOf(f);
   const nameIdx = at('name');
   const gpus: GpuMetrics[] = [];
+  let badLines = 0;
   for (const line of lines) {
     let parts = line.split(', ');
     if (parts.length > names.length && nameIdx >= 0) {
@@ -74,7 +75,8 @@ export function parseNvidiaSmiCsv(text: string, problems: ProbeProblem[], fields
     }
     const indexIdx = at('index');
     if (parts.length !== names.length || (indexIdx >= 0 && !/^\d+$/.test(parts[indexIdx]!.trim()))) {
-      addProblem(problems, 'nvidia', 'error', `nvidia-smi: ${firstLine(line)}`);
+      badLines++;
+      if (badLines <= 3) addProblem(problems, 'nvidia', 'error', `nvidia-smi: ${firstLine(line)}`);
       continue;
     }
     const index = indexIdx >= 0 ? Number(parts[indexIdx]) : gpus.length;
@@ -126,5 +128,6 @@ export function parseNvidiaSmiCsv(text: string, problems: ProbeProblem[], fields
     });
     if (unavailable.length > 0) addProblem(problems, 'nvidia', worst, `GPU ${index}: no value for ${unavailable.join(', ')}`);
   }
+  if (badLines > 3) addProblem(problems, 'nvidia', 'error', `nvidia-smi: ${badLines - 3} more line(s) that are not GPU rows`);
   return gpus;
 }
