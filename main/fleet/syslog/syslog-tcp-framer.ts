@@ -20,6 +20,7 @@ export class SyslogTcpFramer {
   private mode: 'start' | 'octets' | 'line' = 'start';
   private octetsLeft = 0;
   private truncated = false;
+  private ending = false;
 
   constructor(
     private readonly maxFrameBytes: number,
@@ -41,7 +42,8 @@ export class SyslogTcpFramer {
           // Maybe "LEN SP <": look ahead; keep the bytes for later if the chunk ends first.
           let i = pos;
           while (i < buf.length && i - pos < MAX_LENGTH_DIGITS && buf[i]! >= 0x30 && buf[i]! <= 0x39) i++;
-          if (i + 1 >= buf.length && i - pos < MAX_LENGTH_DIGITS) {
+          const ranOut = i === buf.length || (buf[i] === SP && i + 1 === buf.length);
+          if (ranOut && i - pos < MAX_LENGTH_DIGITS && !this.ending) {
             this.pending = Buffer.from(buf.subarray(pos));
             return;
           }
@@ -78,10 +80,10 @@ export class SyslogTcpFramer {
   /** The stream ended: a newline-framed frame without its newline still counts. */
   end(): void {
     if (this.pending.length > 0) {
-      // Digits the stream ended on: a short line of its own.
-      this.mode = 'line';
-      this.keep(this.pending);
-      this.pending = Buffer.alloc(0);
+      // The stream ended while deciding the framing: what is left is a line.
+      this.ending = true;
+      this.push(Buffer.alloc(0));
+      this.ending = false;
     }
     if (this.mode === 'line' && this.kept > 0) this.emit();
     else if (this.mode === 'octets' && this.kept > 0) {
