@@ -71,6 +71,7 @@ export class SyslogReceiver implements Disposable {
     this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     this.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
     udp?.on('message', (msg, rinfo) => {
+      if (msg.length === 0) return;
       this.counters.udpMessages++;
       this.handle(msg, false, { address: plainAddress(rinfo.address), port: rinfo.port, transport: 'udp' });
     });
