@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import os from 'node:os';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AlertRuleSchema, AlertSchema, HostMetricsSchema, type AlertRule, type AlertRuleInput, type AlertTransition, type HostMetrics } from '../../main/contract/fleet';
+import { AlertRuleSchema, AlertSchema, HostDownRuleSchema, HostMetricsSchema, ThresholdRuleSchema, type AlertRule, type AlertRuleInput, type AlertTransition, type HostMetrics } from '../../main/contract/fleet';
 import { AlertHistory } from '../../main/fleet/alert-history';
 import { acknowledgeAlert, evaluateHostAlerts, rulesForGroup, type HostAlertState, type ProbeObservation } from '../../main/fleet/alert-rules';
 import { ManualClock } from '../support/manual-clock';
@@ -61,9 +61,9 @@ function metrics(over: { gpuTemps?: Array<number | null>; disks?: Record<string,
 }
 
 const host = { id: 'rig06', group: 'rigs' };
-const gpuHot = rule({ id: 'gpu-hot', group: 'rigs', metric: 'gpu.temperatureC', comparator: 'above', threshold: 80, clearThreshold: 75, forSec: 60, severity: 'critical' });
-const diskFull = rule({ id: 'disk-full', group: '*', metric: 'disk.usePercent', comparator: 'above', threshold: 90, clearThreshold: 85 });
-const down = rule({ id: 'down', group: '*', metric: 'host.down', missedProbes: 3 });
+const gpuHot = ThresholdRuleSchema.parse({ id: 'gpu-hot', group: 'rigs', metric: 'gpu.temperatureC', comparator: 'above', threshold: 80, clearThreshold: 75, forSec: 60, severity: 'critical' });
+const diskFull = ThresholdRuleSchema.parse({ id: 'disk-full', group: '*', metric: 'disk.usePercent', comparator: 'above', threshold: 90, clearThreshold: 85 });
+const down = HostDownRuleSchema.parse({ id: 'down', group: '*', metric: 'host.down', missedProbes: 3 });
 
 /** Feeds observations every 30 s and collects transitions. */
 class Driver {
