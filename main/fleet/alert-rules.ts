@@ -52,6 +52,14 @@ export interface EvaluateResult {
 
 export const DEFAULT_DOWN_AFTER_MISSED = 3;
 
+/** A starting rule set for every group: hot GPUs, full disks, hosts that stop answering. */
+export const DEFAULT_ALERT_RULES: readonly AlertRule[] = [
+  { id: 'gpu-hot', group: '*', metric: 'gpu.temperatureC', comparator: 'above', threshold: 83, clearThreshold: 78, forSec: 60, severity: 'warning', enabled: true },
+  { id: 'gpu-critical', group: '*', metric: 'gpu.temperatureC', comparator: 'above', threshold: 90, clearThreshold: 85, forSec: 0, severity: 'critical', enabled: true },
+  { id: 'disk-full', group: '*', metric: 'disk.usePercent', comparator: 'above', threshold: 90, clearThreshold: 85, forSec: 0, severity: 'warning', enabled: true },
+  { id: 'host-down', group: '*', metric: 'host.down', missedProbes: 3, severity: 'critical', enabled: true },
+];
+
 export function initialHostAlertState(hostId: string): HostAlertState {
   return { hostId, heartbeat: { status: 'unknown', lastSeenMs: null, missed: 0, downSinceMs: null }, firing: [], pending: {} };
 }

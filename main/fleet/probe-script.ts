@@ -65,6 +65,12 @@ export const ROCM_SMI_ARGS = ['--showtemp', '--showuse', '--showpower', '--showf
 
 export const PROBE_MARK = '@@drover';
 
+/**
+ * A generous bound for one probe's output (a 16-GPU host with 100 mounts prints ~20 KB): pass it
+ * as exec's maxOutputBytes so a runaway tool cannot fill memory.
+ */
+export const PROBE_MAX_OUTPUT_BYTES = 1024 * 1024;
+
 // Sub-scripts run as `sh -c "$HWMON" sh SYSROOT` under timeout. They must not contain a single quote.
 const HWMON = [
   'for d in "$1"/class/hwmon/hwmon*; do',

@@ -5,18 +5,16 @@ import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../main/contract/clock';
 import { SyslogMessageSchema, type SyslogMessage } from '../../main/contract/fleet';
-import { RingBuffer } from '../../main/fleet/syslog/ring-buffer';
-import { FALLBACK_SYSLOG_PORT, SyslogReceiver, SYSLOG_PORT } from '../../main/fleet/syslog/syslog-receiver';
+import type { RingBuffer } from '../../main/fleet/syslog/ring-buffer';
+import { createSyslogBuffer, FALLBACK_SYSLOG_PORT, SyslogReceiver, SYSLOG_PORT } from '../../main/fleet/syslog/syslog-receiver';
 import { ensureBinary, LOOPBACK } from '../harness/index';
 
 // A real receiver on 127.0.0.1 fed by util-linux `logger` (package bsdutils) and raw sockets.
 
 let logger: string;
 
-const sizeOf = (m: SyslogMessage) => 256 + 2 * (m.raw.length + m.message.length);
-
-function newBuffer(maxItems = 20_000): RingBuffer<SyslogMessage> {
-  return new RingBuffer<SyslogMessage>({ maxItems, maxBytes: 64 * 1024 * 1024, sizeOf });
+function newBuffer(maxMessages = 20_000): RingBuffer<SyslogMessage> {
+  return createSyslogBuffer({ maxMessages, maxBytes: 64 * 1024 * 1024 });
 }
 
 function run(cmd: string, args: string[], input?: string): Promise<void> {

@@ -4,7 +4,7 @@ import os from 'node:os';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AlertRuleSchema, AlertSchema, HostDownRuleSchema, HostMetricsSchema, ThresholdRuleSchema, type AlertRule, type AlertRuleInput, type AlertTransition, type HostMetrics } from '../../main/contract/fleet';
 import { AlertHistory } from '../../main/fleet/alert-history';
-import { acknowledgeAlert, evaluateHostAlerts, rulesForGroup, type HostAlertState, type ProbeObservation } from '../../main/fleet/alert-rules';
+import { acknowledgeAlert, DEFAULT_ALERT_RULES, evaluateHostAlerts, rulesForGroup, type HostAlertState, type ProbeObservation } from '../../main/fleet/alert-rules';
 import { ManualClock } from '../support/manual-clock';
 
 function rule(input: AlertRuleInput): AlertRule {
@@ -87,6 +87,11 @@ describe('alert rules', () => {
     expect(() => rule({ id: 'x', group: '*', metric: 'gpu.count', comparator: 'below', threshold: 6, clearThreshold: 5 })).toThrow(/clearThreshold/);
     expect(rule({ id: 'x', group: '*', metric: 'gpu.count', comparator: 'below', threshold: 6, clearThreshold: 6 })).toMatchObject({ forSec: 0, enabled: true, severity: 'warning' });
     expect(() => rule({ id: 'x', group: '*', metric: 'host.down', missedProbes: 0 })).toThrow();
+  });
+
+  it('ships default rules that validate', () => {
+    for (const r of DEFAULT_ALERT_RULES) expect(AlertRuleSchema.parse(r)).toEqual(r);
+    expect(rulesForGroup(DEFAULT_ALERT_RULES, 'rigs').map((r) => r.id)).toEqual(['gpu-hot', 'gpu-critical', 'disk-full', 'host-down']);
   });
 
   it("lets a group's own rule shadow the wildcard rule for the same metric", () => {

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { SyslogMessageSchema, type SyslogMessage } from '../../main/contract/fleet';
 import { parseSyslogFrame, type SyslogFrameMeta } from '../../main/fleet/syslog/parse-syslog';
 import { RingBuffer } from '../../main/fleet/syslog/ring-buffer';
+import { createSyslogBuffer, estimateSyslogBytes } from '../../main/fleet/syslog/syslog-receiver';
 import { exportSyslog, formatSyslogText } from '../../main/fleet/syslog/syslog-export';
 import { compileSyslogFilter, regexRisk } from '../../main/fleet/syslog/syslog-filter';
 import { SyslogTcpFramer } from '../../main/fleet/syslog/syslog-tcp-framer';
@@ -158,6 +159,18 @@ describe('RingBuffer', () => {
     expect([rb.size, rb.bytes]).toEqual([1, 500]);
     rb.clear();
     expect([rb.size, rb.bytes, rb.nextSeq]).toEqual([0, 0, 52]);
+  });
+
+  it('bounds a syslog buffer by messages and by estimated bytes', () => {
+    const m = parse('<30>1 2026-03-10T09:29:58Z rig06 udhcpc 812 - [a b="c"] lease of 10.30.5.46');
+    expect(estimateSyslogBytes(m)).toBeGreaterThan(2 * m.raw.length);
+    const byCount = createSyslogBuffer({ maxMessages: 10 });
+    for (let i = 0; i < 25; i++) byCount.push(m);
+    expect([byCount.size, byCount.evicted]).toEqual([10, 15]);
+    const byBytes = createSyslogBuffer({ maxMessages: 1000, maxBytes: 10 * estimateSyslogBytes(m) });
+    for (let i = 0; i < 25; i++) byBytes.push(m);
+    expect(byBytes.size).toBe(10);
+    expect(byBytes.bytes).toBeLessThanOrEqual(10 * estimateSyslogBytes(m));
   });
 
   it('gives the newest matching items, paging backwards', () => {

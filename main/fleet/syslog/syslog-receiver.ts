@@ -6,7 +6,7 @@ import type { SyslogMessage } from '../../contract/fleet';
 import { Emitter, type Disposable, type Event } from '../../contract/lifecycle';
 import { errnoCode } from '../../settings/atomic-file';
 import { parseSyslogFrame, type SyslogParseOptions } from './parse-syslog';
-import type { RingBuffer } from './ring-buffer';
+import { RingBuffer } from './ring-buffer';
 import { SyslogTcpFramer } from './syslog-tcp-framer';
 
 /** Where BusyBox `syslogd -R host` and most senders send by default. Privileged (below 1024). */
@@ -15,6 +15,25 @@ export const SYSLOG_PORT = 514;
 export const FALLBACK_SYSLOG_PORT = 5514;
 export const DEFAULT_MAX_MESSAGE_BYTES = 8192;
 export const DEFAULT_MAX_CONNECTIONS = 256;
+
+/**
+ * What a stored message costs, roughly: V8 keeps strings as UTF-16 here (2 bytes a character for
+ * non-Latin-1 text, 1 otherwise; counted as 2), plus the object and its fields.
+ */
+export function estimateSyslogBytes(m: SyslogMessage): number {
+  let n = 320 + 2 * (m.raw.length + m.message.length);
+  for (const s of [m.hostname, m.app, m.procid, m.msgid, m.timestamp]) if (s !== null) n += 2 * s.length;
+  for (const e of m.structuredData) {
+    n += 64 + 2 * e.id.length;
+    for (const p of e.params) n += 48 + 2 * (p.name.length + p.value.length);
+  }
+  return n;
+}
+
+/** A ring buffer for syslog messages bounded by count and (estimated) bytes. Defaults: 50 000 messages, 64 MiB. */
+export function createSyslogBuffer(limits: { maxMessages?: number; maxBytes?: number } = {}): RingBuffer<SyslogMessage> {
+  return new RingBuffer<SyslogMessage>({ maxItems: limits.maxMessages ?? 50_000, maxBytes: limits.maxBytes ?? 64 * 1024 * 1024, sizeOf: estimateSyslogBytes });
+}
 
 export interface SyslogReceiverOptions {
   /** Address to listen on (e.g. the LAN address the rigs send to, or 0.0.0.0). */
