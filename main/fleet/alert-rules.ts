@@ -94,7 +94,8 @@ export function metricValues(rule: ThresholdRule, m: HostMetrics): { known: bool
     case 'memory.usePercent':
       return { known: true, values: [{ subject: '', value: m.memory?.usePercent ?? null }] };
     case 'disk.usePercent':
-      return { known: m.mounts.length > 0, values: m.mounts.map((x) => ({ subject: x.mount, value: x.usePercent })) };
+      // Subjects end up in alert keys and ids (bounded): a pathological mount path is cut.
+      return { known: m.mounts.length > 0, values: m.mounts.map((x) => ({ subject: x.mount.slice(0, 200), value: x.usePercent })) };
     case 'load1':
       return { known: true, values: [{ subject: '', value: m.load1 }] };
     case 'load5':

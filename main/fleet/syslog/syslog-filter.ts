@@ -60,6 +60,7 @@ export function regexRisk(pattern: string): string | null {
     }
     const quant = quantifierAt(pattern, i);
     if (quant) {
+      if (quant.huge) return `repetition counts above ${MAX_REPEAT} are not allowed`;
       if (quant.unbounded) unbounded++;
       if (lastWasGroup && lastGroupRisky && quant.repeats) return 'a repeated group may not contain a quantifier or an alternation (nested repetition backtracks exponentially)';
       if (quant.repeats) stack[stack.length - 1]!.risky = true;
@@ -76,7 +77,10 @@ export function regexRisk(pattern: string): string | null {
   return null;
 }
 
-function quantifierAt(p: string, i: number): { length: number; unbounded: boolean; repeats: boolean } | null {
+/** Largest count allowed in {n,m}. */
+const MAX_REPEAT = 1000;
+
+function quantifierAt(p: string, i: number): { length: number; unbounded: boolean; repeats: boolean; huge?: boolean } | null {
   const c = p[i];
   if (c === '*' || c === '+') return { length: 1, unbounded: true, repeats: true };
   if (c === '?') return { length: 1, unbounded: false, repeats: false };
@@ -85,7 +89,7 @@ function quantifierAt(p: string, i: number): { length: number; unbounded: boolea
     if (!m) return null;
     const min = Number(m[1]);
     const max = m[2] === undefined ? min : m[3] === '' ? Infinity : Number(m[3]);
-    return { length: m[0].length, unbounded: max === Infinity, repeats: max > 1 };
+    return { length: m[0].length, unbounded: max === Infinity, repeats: max > 1, huge: min > MAX_REPEAT || (max !== Infinity && max > MAX_REPEAT) };
   }
   return null;
 }
