@@ -16,9 +16,9 @@ export function formatGoG(value: number, precision: number): string {
     digits = '';
     dp = 0;
   } else {
-    const [mant, exp] = abs.toExponential(prec - 1).split('e') as [string, string];
-    digits = mant.replace('.', '').replace(/0+$/, '');
-    dp = Number(exp) + 1;
+    const r = roundSignificant(abs, prec);
+    digits = r.digits.replace(/0+$/, '');
+    dp = r.exp + 1;
   }
   const nd = digits.length;
   let eprec = prec;
@@ -43,6 +43,33 @@ export function formatGoG(value: number, precision: number): string {
     frac += idx >= 0 && idx < nd ? digits[idx] : '0';
   }
   return `${sign}${intPart}${decimals > 0 ? `.${frac}` : ''}`;
+}
+
+/**
+ * `prec` significant digits of a positive finite double, rounded like Go's strconv (correctly, ties to
+ * even on the exact binary value: %.4g of 1.0625 is "1.062"); JavaScript's toExponential rounds ties up.
+ */
+function roundSignificant(abs: number, prec: number): { digits: string; exp: number } {
+  const [mant, e] = abs.toExponential(Math.min(100, prec + 30) - 1).split('e') as [string, string];
+  const all = mant.replace('.', '');
+  let exp = Number(e);
+  let head = all.slice(0, prec);
+  const rest = all.slice(prec);
+  const first = rest[0] ?? '0';
+  const up = first > '5' || (first === '5' && (/[1-9]/.test(rest.slice(1)) || Number(head[head.length - 1]) % 2 === 1));
+  if (up) {
+    const arr = head.split('').map(Number);
+    let i = arr.length - 1;
+    while (i >= 0 && arr[i] === 9) arr[i--] = 0;
+    if (i >= 0) arr[i]! += 1;
+    else {
+      arr.unshift(1);
+      arr.pop();
+      exp += 1;
+    }
+    head = arr.join('');
+  }
+  return { digits: head, exp };
 }
 
 /** Go's time.Duration.String() for a duration in nanoseconds (rounded to an integer). */

@@ -13,11 +13,10 @@ export interface LotusEndpoint {
  */
 export function parseLotusApiInfo(info: string, version: 'v0' | 'v1'): LotusEndpoint {
   const s = info.trim();
-  const sep = s.indexOf(':');
-  const tokenPart = sep >= 0 ? s.slice(0, sep) : '';
-  const addr = sep >= 0 ? s.slice(sep + 1) : s;
-  const token = tokenPart && !tokenPart.startsWith('/') && !/^(https?|wss?)$/i.test(tokenPart) ? tokenPart : undefined;
-  const address = token === undefined && sep >= 0 && /^(https?|wss?)$/i.test(tokenPart) ? s : addr;
+  const bare = s.startsWith('/') || /^(https?|wss?):\/\//i.test(s);
+  const sep = bare ? -1 : s.indexOf(':');
+  const token = sep > 0 ? s.slice(0, sep) : undefined;
+  const address = sep >= 0 ? s.slice(sep + 1) : s;
   const base = multiaddrToUrl(address);
   const url = /\/rpc\/v\d+\/?$/.test(base) ? base : `${base.replace(/\/$/, '')}/rpc/${version}`;
   return token ? { url, token } : { url };
