@@ -66,7 +66,7 @@ export class CliMinerSource implements MinerSource {
     const label = cliCommandLabel(name);
     try {
       const argv = lotusCliArgv(name, this.opts);
-      const r = await this.opts.exec(argv, ac.signal);
+      const r = await untilAborted(this.opts.exec(argv, ac.signal), ac.signal);
       return { stdout: r.stdout, stderr: r.stderr, code: r.code, atMs: this.clock.now() };
     } catch (err) {
       if (timedOut) return { stdout: '', error: { code: 'TIMEOUT', message: `\`${label}\` did not finish within ${timeoutMs} ms`, hint: 'The miner may be busy; `sectors list` is slow on large miners.' } };
@@ -85,7 +85,7 @@ export class CliMinerSource implements MinerSource {
     const onAbort = () => ac.abort();
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      const r = await this.opts.exec(argv, ac.signal);
+      const r = await untilAborted(this.opts.exec(argv, ac.signal), ac.signal);
       if (r.code !== 0) {
         const f = classifyCliFailure('lotus-miner sealing abort', r.code, r.stderr);
         throw new AppError(/job with specified id prefix not found/.test(r.stderr) ? 'NOT_FOUND' : f.code, f.message, f.hint ? { hint: f.hint } : {});
@@ -101,4 +101,27 @@ export class CliMinerSource implements MinerSource {
     for (const ac of this.inflight) ac.abort();
     this.inflight.clear();
   }
+}
+
+/**
+ * The exec's result, or a rejection as soon as the signal aborts: an SSH exec channel closes only
+ * when the remote process ends, and a poll must not wait for a command it gave up on.
+ */
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
+  p.catch(() => undefined);
+  if (signal.aborted) return Promise.reject(new AppError('CANCELLED', 'the command was cancelled'));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new AppError('CANCELLED', 'the command was cancelled'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
 }
