@@ -80,10 +80,10 @@ export function parseByteSize(text: string): ByteQuantity | undefined {
   if (!m) return undefined;
   const num = Number(m[1]);
   const power = UNIT_POWER[m[2]!.toLowerCase()];
-  if (!Number.isFinite(num)) return undefined;
-  if (power === undefined) return { text: t, exact: false };
+  if (power === undefined || !Number.isFinite(num)) return { text: t, exact: false };
   const bytes = num * 1024 ** power;
-  if (!Number.isFinite(bytes)) return { text: t, exact: false };
+  // Beyond 10^36 bytes it is not a size lotus printed: keep the text only.
+  if (!Number.isFinite(bytes) || bytes > 1e36) return { text: t, exact: false };
   return { bytes: BigInt(Math.round(bytes)).toString(), text: t, exact: false };
 }
 

@@ -83,6 +83,7 @@ export function parseFilAmount(text: string): FilAmount | undefined {
     return undefined;
   }
   const [, sign, whole, frac = '', unitRaw] = m;
+  if (whole!.length > 40) return { text: t, exact: false };
   let exp: number | undefined;
   if (unitRaw === undefined) exp = whole === '0' && frac.replace(/0/g, '') === '' ? 18 : undefined;
   else exp = UNIT_EXP[unitRaw] ?? LONG_UNITS[unitRaw.toLowerCase()];

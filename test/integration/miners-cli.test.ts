@@ -7,15 +7,13 @@ import { CliMinerSource, type CliExec } from '../../main/miners/cli/cli-miner-so
 import { cliSnapshot, type CliOutputs } from '../../main/miners/cli/cli-snapshot';
 import { LOTUS_CLI_SUBCOMMANDS, type CliCommandName } from '../../main/miners/cli/lotus-cli-commands';
 import { rpcSnapshot } from '../../main/miners/rpc/rpc-snapshot';
-import { SshConnectionPool } from '../../main/ssh/connection-pool';
+import { SshConnectionPool, type ConnectionLease } from '../../main/ssh/connection-pool';
 import { KnownHostsVerifier } from '../../main/ssh/host-key-verifier';
 import type { Ssh2Connection } from '../../main/ssh/ssh-connection';
-import { readyOrFirstFailure } from '../../main/terminal/terminal-manager';
 import { fakeLotusCaller } from '../fixtures/lotus/fake-lotus-caller';
 import { createFakeLotusFarm } from '../fixtures/lotus/fake-lotus-server';
 import { snapshotDisagreements } from '../fixtures/lotus/snapshot-agreement';
 import { makeTempDir, startSshd, type SshdHandle, type TempDir } from '../harness/index';
-import type { ConnectionLease } from '../../main/ssh/connection-pool';
 
 // CLI mode end to end: CliMinerSource runs lotus-miner commands over a real OpenSSH sshd (the
 // harness's, on 127.0.0.1) through Ssh2Connection.exec(argv). lotus-miner is the fixture
@@ -74,7 +72,7 @@ beforeAll(async () => {
     env: {},
   });
   lease = pool.acquire({ jumps: [], target: { host: '127.0.0.1', port: sshd.port, user: sshd.user, useAgent: false, identityFiles: [sshd.clientKeyPath] } });
-  conn = await readyOrFirstFailure(lease, AbortSignal.timeout(15_000));
+  conn = await lease.whenReady(AbortSignal.timeout(15_000));
   // The wrapper dir: only `lotus-miner` (a symlink to the fixture) and node's own directory go on the PATH.
   symlinkSync(path.join(FIX, 'fake-lotus-miner'), path.join(tmp.path, 'lotus-miner'));
   PATH = [tmp.path, path.dirname(process.execPath), '/usr/local/bin', '/usr/bin', '/bin'].join(':');

@@ -476,6 +476,23 @@ describe('never throws on bad input', () => {
     }
   });
 
+  it('absurd numbers keep their text and still fit the contract', () => {
+    const big = '9'.repeat(400);
+    const text = [
+      `Miner: f0${big} (1e400 TiB sectors)`,
+      `Power: ${big} Ti / 1e300 Ei (${big}%)`,
+      `Miner Balance:    ${big}.5 FIL`,
+      'Sectors:',
+      `\tProving: ${big}`,
+    ].join('\n');
+    const s = cliSnapshot({ info: text, sealingJobs: `ID  Sector  Worker  Hostname  Task  State  Time\nabcdef12  ${big}  x  h  PC1  running  1s\n`, storageList: `p:\n\t[#] ${big} TiB/1e40 PiB ${big}%\n` }, NOW);
+    const r = MinerSnapshotSchema.safeParse(s);
+    expect(r.success, r.success ? '' : JSON.stringify(r.error.issues.slice(0, 3))).toBe(true);
+    expect(s.overview.balances.miner).toEqual({ text: big.slice(0, 128), exact: false });
+    expect(s.overview.sectorSize).toEqual({ text: '1e400 TiB', exact: false });
+    expect(s.problems.length).toBeGreaterThan(3);
+  });
+
   it('caps problems so garbage cannot flood a snapshot', () => {
     const junk = Array.from({ length: 5000 }, (_, i) => `junk line ${i}`).join('\n');
     const r = parseMinerInfo(junk);

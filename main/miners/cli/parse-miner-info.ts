@@ -108,11 +108,11 @@ export function parseMinerInfo(text: string): ParsedMinerInfo {
       if (raw) {
         if (mine) power.raw = mine;
         if (net) power.networkRaw = net;
-        power.rawPercentText = m[4]!;
+        power.rawPercentText = clipText(m[4]!, 32);
       } else {
         if (mine) power.qualityAdjusted = mine;
         if (net) power.networkQualityAdjusted = net;
-        power.qualityAdjustedPercentText = m[4]!;
+        power.qualityAdjustedPercentText = clipText(m[4]!, 32);
       }
       return;
     }

@@ -98,7 +98,7 @@ function readWorkerLine(w: MinerWorker, t: string): boolean {
   if (gbar) {
     const used = Number(gbar[2]);
     if (Number.isFinite(used)) w.gpu.used = used;
-    w.gpu.usedText = `${gbar[2]}/${gbar[3]}`;
+    w.gpu.usedText = clipText(`${gbar[2]}/${gbar[3]}`, 64);
     const n = safeInt(gbar[3]);
     if (n !== undefined) w.gpu.count = Math.max(w.gpu.count, n);
     return true;
