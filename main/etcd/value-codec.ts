@@ -386,7 +386,11 @@ export interface DescribeOptions {
 
 function hasControlChars(text: string): boolean {
   // C0 controls other than tab, LF and CR, and DEL: text with these is shown as hex.
-  return /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(text);
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if ((c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) || c === 0x7f) return true;
+  }
+  return false;
 }
 
 export function detectKind(bytes: Uint8Array): ValueKind {
