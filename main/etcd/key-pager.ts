@@ -1,8 +1,8 @@
-import type { IRangeResponse } from 'etcd3';
 import type { KeyPage, ValuePage } from '../contract/etcd';
 import { AppError } from '../contract/errors';
 import { keyAfter, prefixRange, type KeyRange } from './etcd-bytes';
 import { fromRpcKv, toKeyEntry, type RawKv } from './etcd-kv';
+import { rangeRaw, type FastRangeResult } from './fast-range';
 import { isCompactedError, isTooLargeError } from './etcd-errors';
 import type { EtcdSession } from './etcd-session';
 import { describeValue, type DescribeOptions } from './value-codec';
@@ -65,12 +65,9 @@ interface RangeCall {
  * One range request at call.revision (0 = latest). A pinned revision that etcd has compacted
  * falls back to the latest. Returns the revision the data was read at.
  */
-async function rangeAt(session: EtcdSession, call: RangeCall, what: string): Promise<{ res: IRangeResponse; revision: number }> {
+async function rangeAt(session: EtcdSession, call: RangeCall, what: string): Promise<{ res: FastRangeResult; revision: number }> {
   const run = (revision: number) =>
-    session.client.kv.range(
-      { key: call.key, range_end: call.rangeEnd, limit: call.limit, revision, keys_only: call.keysOnly },
-      session.callOptions(),
-    );
+    rangeRaw(session, { key: call.key, range_end: call.rangeEnd, limit: call.limit, revision, keys_only: call.keysOnly });
   if (call.revision > 0) {
     try {
       return { res: await run(call.revision), revision: call.revision };
@@ -80,7 +77,7 @@ async function rangeAt(session: EtcdSession, call: RangeCall, what: string): Pro
   }
   try {
     const res = await run(0);
-    return { res, revision: Number(res.header.revision) };
+    return { res, revision: res.revision };
   } catch (err) {
     if (call.revision > 0) throw session.error(err, what);
     throw err;
@@ -98,7 +95,7 @@ export interface ListKeysOptions {
 /** Reads one range [key, rangeEnd) keys-only page from `start`. */
 async function keysPage(session: EtcdSession, range: KeyRange, start: Buffer, revision: number, limit: number): Promise<{ kvs: RawKv[]; more: boolean; revision: number }> {
   const { res, revision: at } = await rangeAt(session, { key: start, rangeEnd: range.rangeEnd, limit, revision, keysOnly: true }, 'list keys');
-  return { kvs: res.kvs.map(fromRpcKv), more: Boolean(res.more), revision: at };
+  return { kvs: res.kvs, more: res.more, revision: at };
 }
 
 /** One page of keys (no values) under a prefix or in a range, for the key list and prefix search. */
@@ -226,7 +223,7 @@ export async function readValueBatch(session: EtcdSession, spec: RangeSpec, opti
   let more = true;
   let limit = sizeHint > 0 ? fit(budget, sizeHint, maxCount) : Math.min(maxCount, 16);
   while (kvs.length < maxCount && more) {
-    let res: IRangeResponse;
+    let res: FastRangeResult;
     try {
       ({ res, revision } = await rangeAt(session, { key: start, rangeEnd: range.rangeEnd, limit, revision, keysOnly: false }, 'read values'));
     } catch (err) {
@@ -236,10 +233,9 @@ export async function readValueBatch(session: EtcdSession, spec: RangeSpec, opti
       }
       throw session.error(err, 'read values');
     }
-    more = Boolean(res.more);
+    more = res.more;
     let took = 0;
-    for (const rpc of res.kvs) {
-      const kv = fromRpcKv(rpc);
+    for (const kv of res.kvs) {
       sizeHint = Math.max(sizeHint, kv.value.length);
       if (kvs.length > 0 && bytes + kv.value.length > budget) {
         more = true;

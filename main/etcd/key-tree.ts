@@ -1,7 +1,8 @@
 import type { IRequestOp } from 'etcd3';
 import type { TreeNode, TreePage } from '../contract/etcd';
 import { keyAfter, prefixEnd, prefixRange, startsWith } from './etcd-bytes';
-import { fromRpcKv, toKeyEntry, type RawKv } from './etcd-kv';
+import { toKeyEntry, type RawKv } from './etcd-kv';
+import { rangeRaw } from './fast-range';
 import { isCompactedError } from './etcd-errors';
 import type { EtcdSession } from './etcd-session';
 import { decodeCursor, encodeCursor } from './key-pager';
@@ -121,7 +122,7 @@ export async function listChildren(session: EtcdSession, parent: Uint8Array, opt
 }
 
 async function rangeKeys(session: EtcdSession, key: Buffer, rangeEnd: Buffer, limit: number, revision: number): Promise<{ kvs: RawKv[]; more: boolean; revision: number }> {
-  const run = (rev: number) => session.client.kv.range({ key, range_end: rangeEnd, limit, revision: rev, keys_only: true }, session.callOptions());
+  const run = (rev: number) => rangeRaw(session, { key, range_end: rangeEnd, limit, revision: rev, keys_only: true });
   let res;
   let at = revision;
   try {
@@ -131,7 +132,7 @@ async function rangeKeys(session: EtcdSession, key: Buffer, rangeEnd: Buffer, li
     res = await run(0);
     at = 0;
   }
-  return { kvs: res.kvs.map(fromRpcKv), more: Boolean(res.more), revision: at > 0 ? at : Number(res.header.revision) };
+  return { kvs: res.kvs, more: res.more, revision: at > 0 ? at : res.revision };
 }
 
 function leafNode(kv: RawKv, segment: Buffer): TreeNode {

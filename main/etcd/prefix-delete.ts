@@ -1,7 +1,7 @@
 import type { ICompare, IRequestOp } from 'etcd3';
 import type { BackupFile, ConflictInfo } from '../contract/etcd';
 import { AppError } from '../contract/errors';
-import { decodeEntry, makeBackup, readBackupFile, writeBackupFile, type DecodedEntry } from './backup-file';
+import { decodeEntry, makeBackup, prefixOf, readBackupFile, writeBackupFile, type DecodedEntry } from './backup-file';
 import { prefixRange } from './etcd-bytes';
 import { fromRpcKv, toEtcdKv, type RawKv } from './etcd-kv';
 import type { EtcdSession } from './etcd-session';
@@ -103,7 +103,8 @@ export interface DeletePrefixResult {
   backupCount: number;
 }
 
-export async function deletePrefix(session: EtcdSession, req: DeletePrefixRequest): Promise<DeletePrefixResult> {
+/** Steps 1–2 of a delete: check the confirmation, read the prefix at one revision, write the backup and read it back. */
+export async function backupBeforeDelete(session: EtcdSession, req: DeletePrefixRequest): Promise<BackupFile> {
   const prefix = Buffer.from(req.prefix);
   const expected = confirmationText(prefix);
   if (req.confirmation !== expected) {
@@ -117,7 +118,15 @@ export async function deletePrefix(session: EtcdSession, req: DeletePrefixReques
   if (check.count !== backup.count || check.revision !== backup.revision) {
     throw new AppError('INTERNAL', `the backup ${req.backupFile} does not read back as written; nothing was deleted`);
   }
+  return backup;
+}
 
+/**
+ * Step 3: deletes every key under the backup's prefix in one transaction, only if no key there
+ * was created or changed after the backup's revision (CONFLICT otherwise; nothing is deleted).
+ */
+export async function deleteBackedUpPrefix(session: EtcdSession, backup: BackupFile, backupFile: string): Promise<DeletePrefixResult> {
+  const prefix = prefixOf(backup);
   const range = prefixRange(prefix);
   const guard: ICompare = { key: range.key, range_end: range.rangeEnd, target: 'Mod', result: 'Less', mod_revision: backup.revision + 1 };
   const res = await session.call('delete prefix', (c) =>
@@ -134,16 +143,22 @@ export async function deletePrefix(session: EtcdSession, req: DeletePrefixReques
     const changed = (res.responses[0]?.response_range?.kvs ?? []).map((kv) => keyDisplay(kv.key).display);
     throw new AppError('CONFLICT', `keys under ${keyDisplay(prefix).display} changed after the backup (e.g. ${changed.slice(0, 5).join(', ')}); nothing was deleted`, {
       hint: 'Review the changes, then delete again (a new backup is taken).',
-      details: { changedKeys: changed, backupFile: req.backupFile },
+      details: { changedKeys: changed, backupFile },
     });
   }
   return {
     deleted: Number(res.responses[0]?.response_delete_range?.deleted ?? 0),
     revision: Number(res.header.revision),
-    backupFile: req.backupFile,
+    backupFile,
     backupRevision: backup.revision,
     backupCount: backup.count,
   };
+}
+
+/** The whole delete: confirmation, backup written and checked, then the guarded delete. */
+export async function deletePrefix(session: EtcdSession, req: DeletePrefixRequest): Promise<DeletePrefixResult> {
+  const backup = await backupBeforeDelete(session, req);
+  return deleteBackedUpPrefix(session, backup, req.backupFile);
 }
 
 export interface RestoreResult {
