@@ -100,6 +100,8 @@ export interface WatchStats {
   events: number;
   /** Events dropped because they were at or below the last delivered revision. */
   duplicatesDropped: number;
+  /** Watch responses that were fragments of a larger revision. */
+  fragments: number;
 }
 
 export class ResumableWatch extends DisposableBase {
@@ -126,7 +128,7 @@ export class ResumableWatch extends DisposableBase {
   private heartbeat: Disposable | undefined;
   private started = false;
   private connects = 0;
-  readonly stats: WatchStats = { reconnects: 0, batches: 0, events: 0, duplicatesDropped: 0 };
+  readonly stats: WatchStats = { reconnects: 0, batches: 0, events: 0, duplicatesDropped: 0, fragments: 0 };
 
   constructor(
     private readonly source: WatchStreamSource,
@@ -258,6 +260,7 @@ export class ResumableWatch extends DisposableBase {
       return;
     }
     if (res.fragment) {
+      this.stats.fragments++;
       this.fragments.push(...events);
       return;
     }
