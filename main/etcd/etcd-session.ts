@@ -1,5 +1,5 @@
 import fs from 'node:fs/promises';
-import { Etcd3, type IOptions, type KVClient } from 'etcd3';
+import { castGrpcError, Etcd3, type IOptions, type KVClient } from 'etcd3';
 import type { Clock } from '../contract/clock';
 import {
   EtcdSessionConfigSchema,
@@ -109,6 +109,7 @@ export class EtcdSession implements Disposable {
     } catch (err) {
       throw new AppError('INVALID_INPUT', `cannot set up the etcd client for ${config.name}: ${err instanceof Error ? err.message : String(err)}`);
     }
+    if (config.auth && config.tls?.serverName) authenticateOverSessionChannels(client);
     const session = new EtcdSession(config, client, endpoints, deps.clock);
     if (options.verify ?? true) {
       try {
@@ -196,6 +197,36 @@ export class EtcdSession implements Disposable {
     this.disposed = true;
     this.client.close();
   }
+}
+
+interface AuthClientLike {
+  authenticate(req: { name: string; password: string }, options: unknown, cb: (err: Error | null, res?: { token: string }) => void): void;
+}
+interface PoolInternals {
+  hosts?: { host: string; getServiceClient(name: 'Auth'): AuthClientLike }[];
+  authenticator?: { getCredentialsFromHost?: (address: string, name: string, password: string, callOptions: unknown) => Promise<string> };
+}
+
+/**
+ * etcd3 fetches the auth token over a channel of its own, made without the session's gRPC
+ * options, so a TLS server name override (the certificate names etcd.example, the dialled
+ * address is a tunnel's 127.0.0.1) would fail there. Route the token request through the
+ * session's own channel, which has the override. Left alone if etcd3's internals differ.
+ */
+function authenticateOverSessionChannels(client: Etcd3): void {
+  const pool = (client as unknown as { pool?: PoolInternals }).pool;
+  const hosts = pool?.hosts;
+  const auth = pool?.authenticator;
+  if (!hosts?.length || !auth || typeof auth.getCredentialsFromHost !== 'function') return;
+  auth.getCredentialsFromHost = (address, name, password, callOptions) => {
+    const host = hosts.find((h) => h.host === address) ?? hosts[0]!;
+    return new Promise<string>((resolve, reject) => {
+      host.getServiceClient('Auth').authenticate({ name, password }, callOptions ?? {}, (err, res) => {
+        if (err) reject(castGrpcError(err));
+        else resolve(res?.token ?? '');
+      });
+    });
+  };
 }
 
 async function resolveEndpoints(config: EtcdSessionConfig, deps: EtcdSessionDeps): Promise<string[]> {

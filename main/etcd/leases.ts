@@ -35,7 +35,10 @@ export async function listLeases(session: EtcdSession, options: LeaseListOptions
   const ids = (res.leases ?? []).map((l) => String(l.ID));
   const limit = options.limit ?? 500;
   const leases: (LeaseInfo & { keysTruncated: boolean })[] = [];
-  for (const id of ids.slice(0, limit)) leases.push(await leaseInfo(session, id, options.maxKeys));
+  const wanted = ids.slice(0, limit);
+  for (let i = 0; i < wanted.length; i += 16) {
+    leases.push(...(await Promise.all(wanted.slice(i, i + 16).map((id) => leaseInfo(session, id, options.maxKeys)))));
+  }
   leases.sort((a, b) => (a.ttlSec === b.ttlSec ? (a.id < b.id ? -1 : 1) : a.ttlSec - b.ttlSec));
   return { total: ids.length, leases };
 }

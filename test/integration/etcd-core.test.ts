@@ -781,6 +781,25 @@ describe('auth and TLS', () => {
       } finally {
         s.dispose();
       }
+      // Password auth on top, through the same server name override (etcd3's token request is routed over the session's channel).
+      const ctl = ['--cacert', tls.caFile, '--cert', tls.certFile, '--key', tls.keyFile, '--insecure-skip-tls-verify'];
+      for (const args of [['user', 'add', 'root:rootpw'], ['user', 'add', 'drover:tls pw'], ['role', 'add', 'farm'], ['role', 'grant-permission', 'farm', 'readwrite', '/farm/', '--prefix'], ['user', 'grant-role', 'drover', 'farm'], ['auth', 'enable']]) {
+        const r = await etcdctl(args, { extra: ctl, endpoint: `https://127.0.0.1:${clientPort}` });
+        expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+      }
+      const secrets = new MemorySecretStore();
+      await secrets.set('etcd/tls/pw', 'tls pw');
+      const authed = { ...base, tls: { ...tls, serverName: 'etcd.farm.internal' }, auth: { username: 'drover', passwordSecretId: 'etcd/tls/pw' } };
+      const s2 = await EtcdSession.open(authed, { clock: systemClock, secrets });
+      try {
+        expect((await createKey(s2, Buffer.from('/farm/tls'), Buffer.from('v'))).ok).toBe(true);
+        await expect(createKey(s2, Buffer.from('/tls/denied'), Buffer.from('v'))).rejects.toMatchObject({ code: 'PERMISSION_DENIED' });
+      } finally {
+        s2.dispose();
+      }
+      await secrets.set('etcd/tls/pw', 'wrong');
+      await expect(EtcdSession.open(authed, { clock: systemClock, secrets })).rejects.toMatchObject({ code: 'AUTH_FAILED' });
+
       await expect(EtcdSession.open({ ...base, tls, dialTimeoutMs: 2000 }, { clock: systemClock })).rejects.toMatchObject({ code: expect.stringMatching(/UNAVAILABLE|TIMEOUT/) as unknown });
       await expect(EtcdSession.open({ ...base, tls: { caFile: tls.caFile, serverName: 'etcd.farm.internal' }, dialTimeoutMs: 2000 }, { clock: systemClock })).rejects.toMatchObject({
         code: expect.stringMatching(/UNAVAILABLE|TIMEOUT/) as unknown,
