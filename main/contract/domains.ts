@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ErrorCodeSchema, ErrorDataSchema } from './errors';
-import { HopSchema } from './tunnels';
+import { HopSchema } from './ssh';
 
 /**
  * libvirt/KVM domains over SSH (virsh on the KVM host). Schemas and types only: the stream,

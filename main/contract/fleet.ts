@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { HopSchema } from './tunnels';
+import { HopSchema } from './ssh';
 
 /**
  * Fleet: hosts, their health metrics (from one batched SSH probe), alert rules and alerts, and

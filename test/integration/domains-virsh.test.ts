@@ -32,7 +32,8 @@ import {
 import { SshConnectionPool } from '../../main/ssh/connection-pool';
 import { KnownHostsVerifier } from '../../main/ssh/host-key-verifier';
 import type { Ssh2Connection } from '../../main/ssh/ssh-connection';
-import { hopRoute, readyOrFirstFailure } from '../../main/terminal/terminal-manager';
+import { readyConnection } from '../../main/ssh/run-on-hosts';
+import { sshRoute } from '../../main/ssh/ssh-route';
 import { isPidAlive, makeTempDir, startLibvirtd, startSshd, type LibvirtdHandle, type SshdHandle, type TempDir } from '../harness/index';
 
 // Real virsh (libvirt 9.0 here) over a real sshd against the harness's unprivileged libvirtd
@@ -115,7 +116,7 @@ beforeAll(async () => {
     env: {},
   });
   const target = { ...host.target, port: sshd.port, user: sshd.user, identityFiles: [sshd.clientKeyPath], useAgent: false };
-  conn = await readyOrFirstFailure(pool.acquire(hopRoute(target, [])), AbortSignal.timeout(15_000));
+  conn = await readyConnection(pool.acquire(sshRoute({ target })), AbortSignal.timeout(15_000));
   exec = async (argv, signal) => {
     const r = await conn.exec(argv, { signal });
     return { code: r.code, stdout: r.stdout, stderr: r.stderr };
