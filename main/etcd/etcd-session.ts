@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import { castGrpcError, Etcd3, type IOptions, type KVClient } from 'etcd3';
+import { forwardAddress, type ForwardAddress, type TunnelForwardResolver } from '../tunnels/tunnel-endpoints';
 import type { Clock } from '../contract/clock';
 import {
   EtcdSessionConfigSchema,
@@ -10,7 +11,6 @@ import {
 } from '../contract/etcd';
 import { AppError } from '../contract/errors';
 import type { Disposable } from '../contract/lifecycle';
-import type { TunnelProfile, TunnelStatus } from '../contract/tunnels';
 import type { SecretStore } from '../settings/secret-store';
 import { idToHex } from './etcd-kv';
 import { etcdError } from './etcd-errors';
@@ -18,17 +18,6 @@ import { etcdError } from './etcd-errors';
 /** gRPC call options as etcd3 takes them (deadline, …). */
 export type EtcdCallOptions = NonNullable<Parameters<KVClient['range']>[1]>;
 type Policy = NonNullable<NonNullable<IOptions['faultHandling']>['global']>;
-
-/** Where a running tunnel's local forward listens. */
-export interface ForwardAddress {
-  host: string;
-  port: number;
-}
-
-/** Finds a tunnel forward's local address; throws an AppError (UNAVAILABLE, naming the tunnel) when it is not up. */
-export interface TunnelForwardResolver {
-  resolveForward(tunnelId: string, forwardId: string): ForwardAddress | Promise<ForwardAddress>;
-}
 
 export interface EtcdSessionDeps {
   clock: Clock;
@@ -278,24 +267,9 @@ async function readPassword(config: EtcdSessionConfig, secrets: EtcdSessionDeps[
   return password;
 }
 
-/** The local address of a tunnel's forward, from the tunnel's status and profile (for a TunnelForwardResolver). */
-export function forwardAddress(profile: TunnelProfile, status: TunnelStatus, forwardId: string): ForwardAddress {
-  const spec = profile.forwards.find((f) => f.id === forwardId);
-  const fwd = status.forwards.find((f) => f.id === forwardId);
-  if (!spec || !fwd) throw new AppError('NOT_FOUND', `tunnel "${profile.name}" has no forward "${forwardId}"`);
-  if (spec.kind !== 'local') throw new AppError('INVALID_INPUT', `forward "${forwardId}" of tunnel "${profile.name}" is ${spec.kind}, not a local (-L) forward`);
-  const port = fwd.boundPort ?? spec.bindPort;
-  if (!['listening', 'up', 'connecting'].includes(fwd.state) || !port) {
-    throw new AppError('UNAVAILABLE', `tunnel "${profile.name}" is ${status.state}; its forward ${fwd.label} is ${fwd.state}`, {
-      hint: `Start the tunnel "${profile.name}" first.`,
-      details: { tunnelId: profile.id, forwardId },
-    });
-  }
-  const host = spec.bindAddress === '0.0.0.0' || spec.bindAddress === '*' ? '127.0.0.1' : spec.bindAddress === '::' ? '::1' : spec.bindAddress;
-  return { host, port };
-}
-
 /** Several sessions at once, by id. Opening an id that is open replaces (and closes) the old session. */
+export { forwardAddress, type ForwardAddress, type TunnelForwardResolver };
+
 export class EtcdSessionRegistry implements Disposable {
   private readonly sessions = new Map<string, EtcdSession>();
 

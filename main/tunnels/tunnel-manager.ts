@@ -3,8 +3,10 @@ import { AppError } from '../contract/errors';
 import { DisposableStore, Emitter, type Disposable } from '../contract/lifecycle';
 import type { Notice } from '../contract/system';
 import { TunnelProfileSchema, type TunnelHistory, type TunnelLiveData, type TunnelProfile, type TunnelProfileInput, type TunnelStatus } from '../contract/tunnels';
+import type { ViaTunnel } from '../contract/live';
 import { LivePublisher } from '../live/live-publisher';
 import type { SshConnectionPool } from '../ssh/connection-pool';
+import { forwardAddress, viaTunnel, type ForwardAddress } from './tunnel-endpoints';
 import { TunnelHistoryRecorder } from './tunnel-history';
 import type { TunnelProfileStore } from './tunnel-profile-store';
 import { checkForwardsExposure, TunnelRunner } from './tunnel-runner';
@@ -184,6 +186,17 @@ export class TunnelManager implements Disposable {
     const status = r ? r.status() : new TunnelRunner(this.get(id), { pool: this.deps.pool, clock: this.clock }).status();
     const errorAtMs = this.histories.get(id)?.currentErrorAtMs;
     return errorAtMs !== undefined && status.error ? { ...status, errorAtMs } : status;
+  }
+
+  /** For features that reach a server through a tunnel: where its forward listens (or why it does not). */
+  resolveForward(tunnelId: string, forwardId: string): ForwardAddress {
+    return forwardAddress(this.get(tunnelId), this.status(tunnelId), forwardId);
+  }
+
+  /** The tunnel as a live source names it in its health; undefined when there is no such tunnel. */
+  via(tunnelId: string): ViaTunnel | undefined {
+    const profile = this.profiles.get(tunnelId);
+    return profile ? viaTunnel(profile, this.status(tunnelId)) : undefined;
   }
 
   history(id: string): TunnelHistory {
