@@ -6,7 +6,7 @@ import { DisposableStore, Emitter, type Disposable, type Event } from '../contra
 import { backoffDelayMs, DEFAULT_BACKOFF, mathRandom, type BackoffPolicy, type Random } from '../contract/backoff';
 import { Ssh2Connection, type CredentialSource, type HostKeyCheck } from './ssh-connection';
 import { isPermanent } from './ssh-errors';
-import { routeKey, type ConnectionState, type SshHostConfig, type SshRoute } from './ssh-types';
+import { loginKey, routeKey, type ConnectionState, type SshHostConfig, type SshRoute } from './ssh-types';
 
 export interface PoolDeps {
   hostKeys: HostKeyCheck;
@@ -21,7 +21,10 @@ export interface PoolDeps {
 }
 
 export interface ConnectionLease extends Disposable {
+  /** Which logins share this connection (see loginKey). */
   readonly key: string;
+  /** The route as people read it. */
+  readonly label: string;
   readonly state: ConnectionState;
   readonly connection: Ssh2Connection | undefined;
   readonly onDidChangeState: Event<ConnectionState>;
@@ -33,6 +36,7 @@ export interface ConnectionLease extends Disposable {
 
 export interface SlotInfo {
   key: string;
+  label: string;
   state: ConnectionState;
   leases: number;
 }
@@ -54,21 +58,21 @@ export class SshConnectionPool implements Disposable {
 
   acquire(route: SshRoute): ConnectionLease {
     if (this.disposed) throw new AppError('UNAVAILABLE', 'the SSH pool is shut down');
-    const key = routeKey(route);
+    const key = loginKey(route);
     let slot = this.slots.get(key);
     if (!slot) {
       const parentRoute = route.jumps.length ? { jumps: route.jumps.slice(0, -1), target: route.jumps[route.jumps.length - 1]! } : undefined;
-      slot = new ConnectionSlot(key, route.target, parentRoute ? () => this.acquire(parentRoute) : undefined, this.deps, (s) => {
+      slot = new ConnectionSlot(key, routeKey(route), route.target, parentRoute ? () => this.acquire(parentRoute) : undefined, this.deps, (s) => {
         this.slots.delete(s.key);
       });
-      slot.onDidChangeState((state) => this.changeEmitter.fire({ key, state, leases: slot!.refs }));
+      slot.onDidChangeState((state) => this.changeEmitter.fire({ key, label: slot!.label, state, leases: slot!.refs }));
       this.slots.set(key, slot);
     }
     return slot.lease();
   }
 
   list(): SlotInfo[] {
-    return [...this.slots.values()].map((s) => ({ key: s.key, state: s.state, leases: s.refs }));
+    return [...this.slots.values()].map((s) => ({ key: s.key, label: s.label, state: s.state, leases: s.refs }));
   }
 
   dispose(): void {
@@ -96,6 +100,8 @@ class ConnectionSlot implements Disposable {
 
   constructor(
     readonly key: string,
+    /** How the route is named in logs and states ("user@jump:22 > user@host:22"). */
+    readonly label: string,
     private readonly hop: SshHostConfig,
     private readonly acquireParent: (() => ConnectionLease) | undefined,
     private readonly deps: PoolDeps,
@@ -113,6 +119,7 @@ class ConnectionSlot implements Disposable {
     const getConnection = () => (this.conn && !this.conn.isClosed ? this.conn : undefined);
     return {
       key: this.key,
+      label: this.label,
       get state() {
         return getState();
       },
@@ -133,7 +140,7 @@ class ConnectionSlot implements Disposable {
 
   private setState(state: ConnectionState): void {
     this.state = state;
-    this.deps.log?.(`ssh ${this.key}: ${describeState(state)}`);
+    this.deps.log?.(`ssh ${this.label}: ${describeState(state)}`);
     this.stateEmitter.fire(state);
   }
 
@@ -153,11 +160,11 @@ class ConnectionSlot implements Disposable {
     } else if (ps.kind === 'failed' && this.state.kind !== 'ready') {
       this.clearTimers();
       this.inFlight?.abort();
-      this.setState({ kind: 'waiting', on: this.parent!.key, error: ps.error });
+      this.setState({ kind: 'waiting', on: this.parent!.label, error: ps.error });
     } else if ((ps.kind === 'backoff' || ps.kind === 'waiting') && this.state.kind === 'backoff') {
       // Our retries cannot succeed before the jump host is back: wait for it instead.
       this.clearTimers();
-      this.setState({ kind: 'waiting', on: this.parent!.key, error: ps.error ?? this.state.error });
+      this.setState({ kind: 'waiting', on: this.parent!.label, error: ps.error ?? this.state.error });
     } else if ((ps.kind === 'backoff' || ps.kind === 'waiting') && this.state.kind === 'waiting' && ps.error && ps.error !== this.state.error) {
       // Keep showing why the jump host is not up (its own cause, or the cause further up the chain).
       this.setState({ kind: 'waiting', on: this.state.on, error: ps.error });
@@ -170,7 +177,7 @@ class ConnectionSlot implements Disposable {
     const parentConn = this.parent?.connection;
     if (this.parent && !parentConn) {
       const ps = this.parent.state;
-      this.setState({ kind: 'waiting', on: this.parent.key, ...(ps.kind === 'failed' || ps.kind === 'backoff' ? { error: ps.error } : {}) });
+      this.setState({ kind: 'waiting', on: this.parent.label, ...(ps.kind === 'failed' || ps.kind === 'backoff' ? { error: ps.error } : {}) });
       return;
     }
     const ctrl = new AbortController();
@@ -184,7 +191,7 @@ class ConnectionSlot implements Disposable {
         sock,
         signal: ctrl.signal,
         env: this.deps.env,
-        label: this.key,
+        label: this.label,
       });
       if (this.disposed || ctrl.signal.aborted) {
         conn.dispose();
@@ -207,7 +214,7 @@ class ConnectionSlot implements Disposable {
     if (this.conn !== conn) return;
     this.conn = undefined;
     if (this.disposed) return;
-    const cause = err ?? new AppError('UNAVAILABLE', `${this.key}: the connection closed`, { hint: 'Drover reconnects by itself.' });
+    const cause = err ?? new AppError('UNAVAILABLE', `${this.label}: the connection closed`, { hint: 'Drover reconnects by itself.' });
     this.attempt = 0;
     this.onFailure(cause);
   }
@@ -218,7 +225,7 @@ class ConnectionSlot implements Disposable {
       return;
     }
     if (this.parent && !this.parent.connection) {
-      this.setState({ kind: 'waiting', on: this.parent.key, error: err });
+      this.setState({ kind: 'waiting', on: this.parent.label, error: err });
       return;
     }
     const delay = backoffDelayMs(this.attempt, this.random, this.deps.backoff ?? DEFAULT_BACKOFF);

@@ -34,8 +34,24 @@ export const DEFAULT_KEEPALIVE_INTERVAL_MS = 5_000;
 export const DEFAULT_KEEPALIVE_COUNT_MAX = 2;
 export const DEFAULT_READY_TIMEOUT_MS = 10_000;
 
+/** The route as people read it: "user@jump:22 > user@target:22". */
 export function routeKey(route: SshRoute): string {
   return routeLabel(route.target, route.jumps);
+}
+
+/** One hop's whole login: where, as whom, and with which credentials. */
+function hopLogin(h: SshHostConfig): string {
+  const ids = (h.identityFiles ?? []).join('\u0001');
+  return JSON.stringify([h.user, h.host, h.port, ids, h.useAgent ?? null, h.passwordSecretId ?? null]);
+}
+
+/**
+ * Which connections may be shared: only between routes whose every hop logs in the same way
+ * (user, host, port and identity: key files, agent, password). A profile with a wrong key must not
+ * ride on another profile's authenticated connection to the same user@host.
+ */
+export function loginKey(route: SshRoute): string {
+  return [...route.jumps, route.target].map(hopLogin).join(' > ');
 }
 
 export function routeHops(route: SshRoute): SshHostConfig[] {

@@ -140,7 +140,7 @@ export class TunnelRunner implements Disposable {
     this.session.add(this.lease);
     this.session.add(this.lease.onDidChangeState((s) => this.onConnectionState(s)));
     this.onConnectionState(this.lease.state);
-    this.log(`started (${this.forwards.length} forwards over ${this.lease.key})`);
+    this.log(`started (${this.forwards.length} forwards over ${this.lease.label})`);
   }
 
   private bind(f: ForwardRuntime): Promise<AppError | undefined> {

@@ -178,6 +178,28 @@ describe('tunnels over a real sshd', () => {
     manager.stop('half');
   });
 
+  it('shares a connection only between identical logins: a profile with a wrong key fails with its own cause', async () => {
+    const { manager, pool } = makeStack([sshd.knownHostsPath]);
+    const [good, bad] = [await getFreePort(), await getFreePort()];
+    await manager.save(profile('login-good', sshd, [{ id: 'f1', kind: 'local', bindPort: good, destHost: '127.0.0.1', destPort: echo.port }]));
+    await manager.save(
+      profile('login-bad', sshd, [{ id: 'f1', kind: 'local', bindPort: bad, destHost: '127.0.0.1', destPort: echo.port }], {
+        target: { host: '127.0.0.1', port: sshd.port, user: sshd.user, identityFiles: ['/nonexistent/key'], useAgent: false },
+      }),
+    );
+    await Promise.all([manager.start('login-good'), manager.start('login-bad')]);
+    await waitState(manager, 'login-good', ['up']);
+    const failed = await waitState(manager, 'login-bad', ['failed']);
+    expect(failed.error?.code).toBe('AUTH_FAILED');
+    expect(failed.error?.message).toMatch(/nonexistent/);
+    expect(await echoOnce(good, 'through the good login')).toBe('through the good login');
+    await expect(echoOnce(bad, 'x', 1_000)).rejects.toThrow();
+    // The good login's connection is its own; the failed one left nothing behind.
+    expect(pool.list().filter((s) => s.label === `${sshd.user}@127.0.0.1:${sshd.port}` && s.state.kind === 'ready')).toHaveLength(1);
+    manager.stop('login-good');
+    manager.stop('login-bad');
+  });
+
   it('renames a running tunnel without dropping its connections; other changes restart it', async () => {
     const { manager, pool } = makeStack([sshd.knownHostsPath]);
     const lport = await getFreePort();
