@@ -32,6 +32,11 @@ export const TunnelProfileSchema = z.object({
   keepalive: z
     .object({ intervalSec: z.number().int().min(1).max(600).default(5), countMax: z.number().int().min(1).max(100).default(2) })
     .prefault({}),
+  /**
+   * While the SSH link is down, a new client is held this long (a quick reconnect catches it),
+   * then refused (reset) so it fails fast instead of hanging for the whole outage.
+   */
+  holdClientsSec: z.number().int().min(0).max(120).default(3),
   /** Like ssh's ExitOnForwardFailure: a forward that cannot be set up stops the whole tunnel. */
   exitOnForwardFailure: z.boolean().default(true),
   unknownHostKey: z.enum(['ask', 'accept-new', 'refuse']).default('ask'),

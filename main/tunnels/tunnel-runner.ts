@@ -13,8 +13,6 @@ import { sshRoute } from '../ssh/ssh-route';
 import { countedPipe } from './counted-pipe';
 import { readSocks5Request, SocksReply, type SocksRequest } from './socks5';
 
-/** How long a client that connects while the SSH link is down is held before it is reset. */
-const PENDING_CLIENT_WAIT_MS = 15_000;
 const MAX_PENDING_CLIENTS = 256;
 const REMOTE_FORWARD_RETRY_MS = 3_000;
 
@@ -329,14 +327,28 @@ export class TunnelRunner implements Disposable {
     const conn = lease?.connection;
     if (conn) return Promise.resolve(conn);
     if (!lease) return Promise.reject(new AppError('UNAVAILABLE', 'the tunnel is not connected'));
+    const holdMs = this.profile.holdClientsSec * 1000;
+    if (holdMs <= 0) return Promise.reject(new AppError('UNAVAILABLE', 'the SSH connection is down: client refused at once (hold time 0 s)'));
     const ctrl = new AbortController();
-    const timer = this.clock.setTimeout(() => ctrl.abort(), PENDING_CLIENT_WAIT_MS);
+    let timedOut = false;
+    const timer = this.clock.setTimeout(() => {
+      timedOut = true;
+      ctrl.abort();
+    }, holdMs);
     const onClose = () => ctrl.abort();
     socket.once('close', onClose);
-    return lease.whenReady(ctrl.signal).finally(() => {
-      timer.dispose();
-      socket.off('close', onClose);
-    });
+    return lease
+      .whenReady(ctrl.signal)
+      .catch((err: unknown) => {
+        if (!timedOut) throw err;
+        throw new AppError('UNAVAILABLE', `no SSH connection within ${this.profile.holdClientsSec} s: the client was refused so it fails fast`, {
+          hint: 'The tunnel reconnects by itself; the client can retry. Raise "hold clients" in the profile to wait longer.',
+        });
+      })
+      .finally(() => {
+        timer.dispose();
+        socket.off('close', onClose);
+      });
   }
 
   private scheduleProbe(f: ForwardRuntime, conn: Ssh2Connection, session: DisposableStore): void {

@@ -200,6 +200,34 @@ describe('tunnels over a real sshd', () => {
     manager.stop('login-bad');
   });
 
+  it('holds a client for the hold time while the link is down, then refuses it so it fails fast', async () => {
+    const own = await startSshd();
+    try {
+      const { manager } = makeStack([own.knownHostsPath]);
+      const lport = await getFreePort();
+      await manager.save(profile('hold', own, [{ id: 'f1', kind: 'local', bindPort: lport, destHost: '127.0.0.1', destPort: echo.port }], { holdClientsSec: 1 }));
+      await manager.start('hold');
+      await waitState(manager, 'hold', ['up']);
+      await own.down();
+      await waitState(manager, 'hold', ['backoff', 'connecting', 'waiting']);
+      const started = Date.now();
+      const outcome = await new Promise<string>((resolve) => {
+        const sock = net.connect({ host: '127.0.0.1', port: lport });
+        sock.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+        sock.on('close', () => resolve('closed'));
+      });
+      const waited = Date.now() - started;
+      expect(['ECONNRESET', 'closed']).toContain(outcome);
+      expect(waited).toBeGreaterThanOrEqual(900);
+      expect(waited).toBeLessThan(5_000);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(manager.status('hold').forwards[0]!.lastError?.message).toMatch(/no SSH connection within 1 s/);
+      manager.stop('hold');
+    } finally {
+      await own.stop();
+    }
+  });
+
   it('renames a running tunnel without dropping its connections; other changes restart it', async () => {
     const { manager, pool } = makeStack([sshd.knownHostsPath]);
     const lport = await getFreePort();

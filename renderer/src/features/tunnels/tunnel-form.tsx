@@ -6,6 +6,7 @@ import { Alert, Button, Checkbox, Divider, Drawer, Flex, Form, Input, InputNumbe
 import type { Rule } from 'antd/es/form';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { TFunction } from 'i18next';
 import { useTunnelsStore } from './tunnels-hooks';
 import { isLoopbackAddress } from '@contract/net-address';
 import { isRunningState } from './tunnels-store';
@@ -40,6 +41,7 @@ export interface TunnelFormValues {
   forwards: ForwardValues[];
   keepalive: { intervalSec: number | null; countMax: number | null };
   exitOnForwardFailure: boolean;
+  holdClientsSec: number | null;
   unknownHostKey: TunnelProfile['unknownHostKey'];
   autostart: boolean;
 }
@@ -87,6 +89,7 @@ export function profileToValues(p: {
   forwards: readonly ForwardSpec[];
   keepalive?: { intervalSec: number; countMax: number } | undefined;
   exitOnForwardFailure?: boolean;
+  holdClientsSec?: number;
   unknownHostKey?: TunnelProfile['unknownHostKey'];
   autostart?: boolean;
 }): TunnelFormValues {
@@ -97,8 +100,21 @@ export function profileToValues(p: {
     forwards: p.forwards.length ? p.forwards.map(forwardValues) : [emptyForward('f1')],
     keepalive: { ...(p.keepalive ?? DEFAULT_KEEPALIVE) },
     exitOnForwardFailure: p.exitOnForwardFailure ?? true,
+    holdClientsSec: p.holdClientsSec ?? DEFAULT_HOLD_CLIENTS_SEC,
     unknownHostKey: p.unknownHostKey ?? 'ask',
     autostart: p.autostart ?? false,
+  };
+}
+
+const DEFAULT_HOLD_CLIENTS_SEC = 3;
+
+/** A number field's range as a validation error (never a silent rewrite of 99999 to 65535). */
+function rangeRule(min: number, max: number, t: TFunction) {
+  return {
+    validator: (_rule: unknown, value: unknown) =>
+      value === null || value === undefined || (typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max)
+        ? Promise.resolve()
+        : Promise.reject(new Error(t('tunnels.form.outOfRange', { min, max }))),
   };
 }
 
@@ -110,6 +126,7 @@ export function blankValues(): TunnelFormValues {
     forwards: [emptyForward('f1')],
     keepalive: { ...DEFAULT_KEEPALIVE },
     exitOnForwardFailure: true,
+    holdClientsSec: DEFAULT_HOLD_CLIENTS_SEC,
     unknownHostKey: 'ask',
     autostart: false,
   };
@@ -145,6 +162,7 @@ export function valuesToProfile(v: TunnelFormValues, base: TunnelProfile | undef
     forwards: v.forwards.map(cleanForward),
     keepalive: { intervalSec: v.keepalive.intervalSec ?? DEFAULT_KEEPALIVE.intervalSec, countMax: v.keepalive.countMax ?? DEFAULT_KEEPALIVE.countMax },
     exitOnForwardFailure: v.exitOnForwardFailure,
+    holdClientsSec: v.holdClientsSec ?? DEFAULT_HOLD_CLIENTS_SEC,
     unknownHostKey: v.unknownHostKey,
     autostart: v.autostart,
   };
@@ -272,7 +290,7 @@ function TunnelFormFields({ form }: { form: FormInstance<TunnelFormValues> }) {
     { max: 64, message: t('tunnels.form.tooLong') },
     { pattern: USER_PATTERN, message: t('tunnels.form.badUser') },
   ];
-  const portRules: Rule[] = [{ required: true, message: t('tunnels.form.required') }];
+  const portRules: Rule[] = [{ required: true, message: t('tunnels.form.required') }, rangeRule(1, 65535, t)];
 
   return (
     <>
@@ -300,7 +318,7 @@ function TunnelFormFields({ form }: { form: FormInstance<TunnelFormValues> }) {
         </Form.Item>
         <span className="drover-hop-sep">:</span>
         <Form.Item name={['target', 'port']} label={t('tunnels.form.port')} rules={portRules}>
-          <InputNumber min={1} max={65535} precision={0} style={{ width: '100%' }} data-testid="tunnel-form-port" />
+          <InputNumber precision={0} style={{ width: '100%' }} data-testid="tunnel-form-port" />
         </Form.Item>
       </div>
       <Flex gap={16} align="flex-start" wrap>
@@ -329,23 +347,32 @@ function TunnelFormFields({ form }: { form: FormInstance<TunnelFormValues> }) {
         <Form.Item
           name={['keepalive', 'intervalSec']}
           label={t('tunnels.form.keepaliveInterval')}
-          rules={[{ required: true, message: t('tunnels.form.required') }]}
+          rules={[{ required: true, message: t('tunnels.form.required') }, rangeRule(1, 600, t)]}
           extra={t('tunnels.form.keepaliveIntervalHelp')}
           style={{ width: 230 }}
         >
-          <InputNumber min={1} max={600} precision={0} suffix="s" style={{ width: 120 }} data-testid="tunnel-form-keepalive-interval" />
+          <InputNumber precision={0} suffix="s" style={{ width: 120 }} data-testid="tunnel-form-keepalive-interval" />
         </Form.Item>
         <Form.Item
           name={['keepalive', 'countMax']}
           label={t('tunnels.form.keepaliveCount')}
-          rules={[{ required: true, message: t('tunnels.form.required') }]}
+          rules={[{ required: true, message: t('tunnels.form.required') }, rangeRule(1, 100, t)]}
           extra={t('tunnels.form.keepaliveCountHelp')}
           style={{ width: 230 }}
         >
-          <InputNumber min={1} max={100} precision={0} style={{ width: 120 }} data-testid="tunnel-form-keepalive-count" />
+          <InputNumber precision={0} style={{ width: 120 }} data-testid="tunnel-form-keepalive-count" />
         </Form.Item>
         <Form.Item name="exitOnForwardFailure" valuePropName="checked" label={t('tunnels.form.exitOnForwardFailure')} extra={t('tunnels.form.exitOnForwardFailureHelp')} style={{ width: 260 }}>
           <Switch data-testid="tunnel-form-exit-on-failure" />
+        </Form.Item>
+        <Form.Item
+          name="holdClientsSec"
+          label={t('tunnels.form.holdClients')}
+          rules={[{ required: true, message: t('tunnels.form.required') }, rangeRule(0, 120, t)]}
+          extra={t('tunnels.form.holdClientsHelp')}
+          style={{ width: 260 }}
+        >
+          <InputNumber precision={0} suffix="s" style={{ width: 120 }} data-testid="tunnel-form-hold-clients" />
         </Form.Item>
       </Flex>
       <Form.Item name="unknownHostKey" label={t('tunnels.form.unknownHostKey')} extra={<UnknownHostKeyHelp />}>
@@ -390,8 +417,8 @@ function JumpList() {
                 <Input placeholder={t('tunnels.form.host')} aria-label={t('tunnels.form.host')} />
               </Form.Item>
               <span className="drover-hop-sep">:</span>
-              <Form.Item name={[field.name, 'port']} rules={[{ required: true, message: t('tunnels.form.required') }]}>
-                <InputNumber min={1} max={65535} precision={0} style={{ width: '100%' }} aria-label={t('tunnels.form.port')} />
+              <Form.Item name={[field.name, 'port']} rules={[{ required: true, message: t('tunnels.form.required') }, rangeRule(1, 65535, t)]}>
+                <InputNumber precision={0} style={{ width: '100%' }} aria-label={t('tunnels.form.port')} />
               </Form.Item>
               <Form.Item name={[field.name, 'identityFiles']}>
                 <Select mode="tags" open={false} suffixIcon={null} placeholder={t('tunnels.form.identityFiles')} tokenSeparators={[' ', ',']} aria-label={t('tunnels.form.identityFiles')} />
@@ -499,8 +526,8 @@ function ForwardRow({ name, form, onRemove }: { name: number; form: FormInstance
         <Form.Item name={[name, 'bindAddress']} rules={[required, { pattern: HOST_PATTERN, message: t('tunnels.form.badHost') }]}>
           <Input placeholder="127.0.0.1" aria-label={t('tunnels.form.bindAddress')} data-testid="tunnel-form-forward-bind-address" />
         </Form.Item>
-        <Form.Item name={[name, 'bindPort']} rules={[required, duplicateBind]} dependencies={[['forwards', name, 'bindAddress']]}>
-          <InputNumber min={0} max={65535} precision={0} style={{ width: '100%' }} aria-label={t('tunnels.form.bindPort')} data-testid="tunnel-form-forward-bind-port" />
+        <Form.Item name={[name, 'bindPort']} rules={[required, rangeRule(0, 65535, t), duplicateBind]} dependencies={[['forwards', name, 'bindAddress']]}>
+          <InputNumber precision={0} style={{ width: '100%' }} aria-label={t('tunnels.form.bindPort')} data-testid="tunnel-form-forward-bind-port" />
         </Form.Item>
         <span className="drover-hop-sep">→</span>
         {dynamic ? (
@@ -513,15 +540,15 @@ function ForwardRow({ name, form, onRemove }: { name: number; form: FormInstance
           </Form.Item>
         )}
         {!dynamic && (
-          <Form.Item name={[name, 'destPort']} rules={[required]}>
-            <InputNumber min={1} max={65535} precision={0} style={{ width: '100%' }} aria-label={t('tunnels.form.destPort')} data-testid="tunnel-form-forward-dest-port" />
+          <Form.Item name={[name, 'destPort']} rules={[required, rangeRule(1, 65535, t)]}>
+            <InputNumber precision={0} style={{ width: '100%' }} aria-label={t('tunnels.form.destPort')} data-testid="tunnel-form-forward-dest-port" />
           </Form.Item>
         )}
         {dynamic ? (
           <span /> // SOCKS destinations vary per client: nothing to probe
         ) : (
-          <Form.Item name={[name, 'probeIntervalSec']}>
-            <InputNumber min={0} max={3600} precision={0} suffix="s" style={{ width: '100%' }} aria-label={t('tunnels.form.probe')} />
+          <Form.Item name={[name, 'probeIntervalSec']} rules={[rangeRule(0, 3600, t)]}>
+            <InputNumber precision={0} suffix="s" style={{ width: '100%' }} aria-label={t('tunnels.form.probe')} />
           </Form.Item>
         )}
         <Tooltip title={onRemove ? t('tunnels.form.removeForward') : t('tunnels.form.needForward')}>
