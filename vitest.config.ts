@@ -1,9 +1,15 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+
+// Renderer modules import the contract as @contract/* (vite.config.ts, tsconfig.web.json); the
+// unit tests of the renderer stores load them as they are.
+const alias = { '@contract': fileURLToPath(new URL('./main/contract', import.meta.url)) };
 
 export default defineConfig({
   test: {
     projects: [
       {
+        resolve: { alias },
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
