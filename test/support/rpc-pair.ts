@@ -30,7 +30,7 @@ export function createRpcPair<C extends AppContract>(contract: C, impl: AppImpl<
   const routes = createRouter(contract, impl);
   const [serverEnd, clientEnd] = createEndpointPair();
   const server = serveConnection(serverEnd, routes, { connectionId: 'test', ...options.serve });
-  const client = createClient(clientEnd, contract, { defaultTimeoutMs: 10_000, ...options.client });
+  const client = createClient(clientEnd, contract, options.client);
   return {
     client,
     api: client.api,

@@ -30,6 +30,7 @@ export function readRecent(v: unknown): SshDestination[] {
   if (!Array.isArray(v)) return [];
   const out: SshDestination[] = [];
   for (const item of v.slice(0, MAX_RECENT)) {
+    if (typeof item !== 'object' || item === null) continue;
     const r = item as Partial<SshDestination>;
     if (!isHop(r.target) || !Array.isArray(r.jumps) || !r.jumps.every(isHop)) continue;
     out.push(recentEntry(r.target, r.jumps));

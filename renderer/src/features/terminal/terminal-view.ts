@@ -62,7 +62,9 @@ export function browserPrefsStorage(): PrefsStorage {
   return {
     read() {
       try {
-        return JSON.parse(localStorage.getItem(STORAGE_KEY) ?? '{}') as { prefs?: Partial<TerminalPrefs>; recent?: unknown };
+        const v: unknown = JSON.parse(localStorage.getItem(STORAGE_KEY) ?? '{}');
+        // Anything but an object (a stored "null" included) reads as nothing stored.
+        return typeof v === 'object' && v !== null ? (v as { prefs?: Partial<TerminalPrefs>; recent?: unknown }) : {};
       } catch {
         return {};
       }
