@@ -1,8 +1,9 @@
 import { defineConfig } from '@playwright/test';
 
 // Browser e2e of the web UI: test/e2e starts the real `drover serve` (test/e2e/fixtures.ts) and
-// drives Debian's Chromium (no Playwright browser download). Build the renderer first
-// (`npm run test:e2e` does: node scripts/build.mjs renderer && playwright test).
+// drives Debian's Chromium (no Playwright browser download). It serves the test build of the
+// renderer (dist/renderer-test, with the test hooks): build it first (`npm run test:e2e` does:
+// node scripts/build.mjs renderer --test-hooks && playwright test).
 export default defineConfig({
   testDir: 'test/e2e',
   workers: 1,

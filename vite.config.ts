@@ -11,6 +11,9 @@ export default defineConfig({
   root: r('./renderer'),
   base: './',
   plugins: [react()],
+  // Test hooks (window.__droverTerminals) only in test builds: scripts/build.mjs --test-hooks
+  // sets this to true; everywhere else the code under `if (__DROVER_TEST_HOOKS__)` is dropped.
+  define: { __DROVER_TEST_HOOKS__: 'false' },
   resolve: { alias: { '@contract': r('./main/contract') } },
   build: {
     outDir: r('./dist/renderer'),

@@ -1,14 +1,37 @@
 #!/usr/bin/env node
 // Builds what runs outside the TypeScript toolchain: the renderer bundle (Vite), the Electron
 // main and preload (esbuild, CommonJS as Electron's sandboxed preload requires), and the
-// headless CLI bundle. Usage: node scripts/build.mjs [renderer|electron|cli|all]...
+// headless CLI bundle. Usage: node scripts/build.mjs [renderer|electron|cli|all]... [options]
+//
+// Test hooks: the renderer carries hooks for end-to-end tests and benchmarks (today the terminal
+// hook, window.__droverTerminals, features/terminal/test-hook.ts) only in a test build.
+//   --test-hooks     build the renderer with __DROVER_TEST_HOOKS__ = true (a Vite `define`; code
+//                    under `if (__DROVER_TEST_HOOKS__)` is dropped from every other build) into
+//                    dist/renderer-test. `npm run test:e2e`, `npm test` and the terminal
+//                    benchmark serve that folder; dist/renderer (npm run build, npm start,
+//                    npm run serve, npm run dist, Electron) never has the hooks.
+//   --out-dir DIR    write the renderer to DIR instead (test/unit/renderer-bundle.test.ts).
 import { build as viteBuild } from 'vite';
 import { build as esbuild } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
 const root = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
-const targets = process.argv.slice(2);
+const targets = [];
+let testHooks = false;
+let outDir;
+const argv = process.argv.slice(2);
+for (let i = 0; i < argv.length; i++) {
+  const a = argv[i];
+  if (a === '--test-hooks') testHooks = true;
+  else if (a === '--out-dir' && i + 1 < argv.length) outDir = path.resolve(argv[++i]);
+  else if (a.startsWith('--out-dir=')) outDir = path.resolve(a.slice('--out-dir='.length));
+  else if (['renderer', 'electron', 'cli', 'all'].includes(a)) targets.push(a);
+  else {
+    console.error(`build: unknown argument ${a} (usage: node scripts/build.mjs [renderer|electron|cli|all]... [--test-hooks] [--out-dir DIR])`);
+    process.exit(2);
+  }
+}
 const want = (t) => targets.length === 0 || targets.includes('all') || targets.includes(t);
 
 // Native or dynamically-loaded modules stay outside the bundle and load from node_modules.
@@ -17,8 +40,14 @@ const external = ['electron', 'ssh2', 'cpu-features', 'node-pty', 'etcd3', '@grp
 const steps = [];
 if (want('renderer')) {
   steps.push(async () => {
-    await viteBuild({ configFile: path.join(root, 'vite.config.ts'), logLevel: 'warn' });
-    return 'dist/renderer';
+    const dir = outDir ?? path.join(root, testHooks ? 'dist/renderer-test' : 'dist/renderer');
+    await viteBuild({
+      configFile: path.join(root, 'vite.config.ts'),
+      logLevel: 'warn',
+      define: { __DROVER_TEST_HOOKS__: JSON.stringify(testHooks) },
+      build: { outDir: dir, emptyOutDir: true },
+    });
+    return `${path.relative(root, dir) || '.'}${testHooks ? ' (with test hooks)' : ''}`;
   });
 }
 if (want('electron')) {

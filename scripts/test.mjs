@@ -80,8 +80,11 @@ if (want('vitest')) {
 }
 
 if (want('e2e')) {
-  const b = await run('build (renderer + electron bundles)', 'node', ['scripts/build.mjs', 'renderer', 'electron']);
-  check('build', b);
+  // The production renderer and Electron bundles (the Electron e2e loads them), then the renderer's
+  // test build (dist/renderer-test, with test hooks) that the browser e2e serves.
+  const prod = await run('build (renderer + electron bundles)', 'node', ['scripts/build.mjs', 'renderer', 'electron']);
+  const withHooks = await run('build (renderer with test hooks)', 'node', ['scripts/build.mjs', 'renderer', '--test-hooks']);
+  check('build', { ok: prod.ok && withHooks.ok, secs: (Number(prod.secs) + Number(withHooks.secs)).toFixed(1) });
   const out = path.join(results, 'e2e.json');
   const r = await run('e2e (Playwright + Chromium)', npx('playwright'), ['test', '--config', 'playwright.config.ts'], {
     env: { PLAYWRIGHT_JSON_OUTPUT_NAME: out },

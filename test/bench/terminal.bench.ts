@@ -805,12 +805,13 @@ async function main(): Promise<void> {
   const started = Date.now();
   const loadAtStart = os.loadavg()[0]!;
   if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM} (apt-get install chromium, or pass --chromium PATH)`);
-  if (!existsSync(path.join(repoRoot, 'dist/renderer/index.html'))) throw new Error('dist/renderer is not built: run `node scripts/build.mjs renderer` first');
+  // The renderer's test build: the benchmark drives the page through window.__droverTerminals.
+  if (!existsSync(path.join(repoRoot, 'dist/renderer-test/index.html'))) throw new Error('dist/renderer-test is not built: run `node scripts/build.mjs renderer --test-hooks` first');
 
   const tmp = await makeTempDir('drover-bench-term-');
   // Our own copy of the built page, so a rebuild elsewhere cannot pull it away mid-run.
   const staticDir = path.join(tmp.path, 'renderer');
-  cpSync(path.join(repoRoot, 'dist/renderer'), staticDir, { recursive: true });
+  cpSync(path.join(repoRoot, 'dist/renderer-test'), staticDir, { recursive: true });
   // Same name lengths: the command echo (part of every count) is the same for each.
   const dataFile = path.join(tmp.path, 'data.txt');
   const nullFile = path.join(tmp.path, 'null.txt');

@@ -6,6 +6,8 @@ import { startProcess, type ManagedProcess } from '../harness/proc';
 import { makeTempDir, type TempDir } from '../harness/tmp';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/** The renderer's test build (with window.__droverTerminals): `node scripts/build.mjs renderer --test-hooks`. */
+const staticDir = path.join(repoRoot, 'dist/renderer-test');
 
 /** What `drover serve` prints on stdout once it listens. */
 const URL_LINE = /^Drover web UI: (http:\/\/127\.0\.0\.1:(\d+)\/\?token=([A-Za-z0-9_-]+))\s*$/m;
@@ -24,12 +26,13 @@ export interface DroverServer {
 }
 
 /**
- * Starts `node bin/drover.mjs serve --port <port> --config-dir <dir>` and waits for its URL line.
+ * Starts `node bin/drover.mjs serve --port <port> --config-dir <dir> --static-dir dist/renderer-test`
+ * and waits for its URL line.
  * The process is stopped by stop() (and by the harness's exit hooks at the latest).
  */
 export async function startDrover(options: { port?: number; configDir?: TempDir; env?: NodeJS.ProcessEnv } = {}): Promise<DroverServer> {
-  if (!fs.existsSync(path.join(repoRoot, 'dist/renderer/index.html'))) {
-    throw new Error('dist/renderer is not built: run `node scripts/build.mjs renderer` (npm run test:e2e does it)');
+  if (!fs.existsSync(path.join(staticDir, 'index.html'))) {
+    throw new Error('dist/renderer-test is not built: run `node scripts/build.mjs renderer --test-hooks` (npm run test:e2e does it)');
   }
   const dir = options.configDir ?? (await makeTempDir('drover-e2e-'));
   const env: NodeJS.ProcessEnv = { ...process.env };
@@ -41,7 +44,7 @@ export async function startDrover(options: { port?: number; configDir?: TempDir;
   const proc: ManagedProcess = await startProcess({
     name: 'drover serve',
     command: process.execPath,
-    args: ['bin/drover.mjs', 'serve', '--port', String(options.port ?? 0), '--config-dir', dir.path],
+    args: ['bin/drover.mjs', 'serve', '--port', String(options.port ?? 0), '--config-dir', dir.path, '--static-dir', staticDir],
     cwd: repoRoot,
     env,
   });

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineContract, method, notification, stream } from '../../main/contract/define';
-import { createEndpointPair, type FrameEndpoint } from '../../main/contract/endpoint';
+import type { FrameEndpoint } from '../../main/contract/endpoint';
 import { AppError } from '../../main/contract/errors';
 import { toDisposable } from '../../main/contract/lifecycle';
-import { createClient } from '../../main/contract/rpc-client';
-import { createRouter, serveConnection } from '../../main/contract/rpc-server';
+import { createRouter } from '../../main/contract/rpc-server';
+import { createRpcPair } from '../support/rpc-pair';
 
 const demo = defineContract({
   add: method({ input: z.object({ a: z.number(), b: z.number() }), output: z.object({ sum: z.number() }) }),
@@ -19,7 +19,7 @@ const contract = { demo };
 
 function setup(opts: { maxFrameChars?: number; maxInFlight?: number } = {}) {
   const state = { aborted: 0, disposed: 0, subscribed: 0, pokes: [] as string[] };
-  const routes = createRouter(contract, {
+  const pair = createRpcPair(contract, {
     demo: {
       add: ({ a, b }) => ({ sum: a + b }),
       slow: ({ ms }, ctx) =>
@@ -51,11 +51,11 @@ function setup(opts: { maxFrameChars?: number; maxInFlight?: number } = {}) {
         state.pokes.push(text);
       },
     },
+  }, {
+    serve: { connectionId: 'c1', maxFrameChars: opts.maxFrameChars, maxInFlight: opts.maxInFlight, onInternalError: () => undefined },
+    client: { maxFrameChars: 10_000_000 },
   });
-  const [serverEnd, clientEnd] = createEndpointPair();
-  const conn = serveConnection(serverEnd, routes, { connectionId: 'c1', maxFrameChars: opts.maxFrameChars, maxInFlight: opts.maxInFlight, onInternalError: () => undefined });
-  const client = createClient(clientEnd, contract, { maxFrameChars: 10_000_000 });
-  return { state, client, conn, clientEnd, serverEnd };
+  return { state, client: pair.client, conn: pair.server, clientEnd: pair.clientEnd, serverEnd: pair.serverEnd };
 }
 
 /** Raw frames seen by the client side, for protocol-level tests. */

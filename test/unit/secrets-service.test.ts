@@ -3,12 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Disposable } from '../../main/contract/index';
-import { createEndpointPair } from '../../main/contract/endpoint';
-import { createClient, type RpcClient } from '../../main/contract/rpc-client';
-import { createRouter, serveConnection } from '../../main/contract/rpc-server';
+import type { RpcClient } from '../../main/contract/rpc-client';
 import { secretsContract, type SecretsSnapshot } from '../../main/contract/secrets';
 import { SecretsService } from '../../main/settings/secrets-service';
 import { VaultSecretStore } from '../../main/settings/vault-secret-store';
+import { startRpcPair } from '../support/rpc-pair';
 
 const contract = { secrets: secretsContract } as const;
 const PASSPHRASE = 'a long enough passphrase';
@@ -23,11 +22,9 @@ beforeEach(async () => {
   root = await fs.mkdtemp(path.join(os.tmpdir(), 'drover-secrets-rpc-'));
   store = new VaultSecretStore({ dir: root, scrypt: { N: 2 ** 10, r: 8, p: 1 } });
   service = new SecretsService(store);
-  const routes = createRouter(contract, { secrets: service.impl });
-  const [serverEnd, clientEnd] = createEndpointPair();
-  server = serveConnection(serverEnd, routes, { connectionId: 'test' });
-  client = createClient(clientEnd, contract, { defaultTimeoutMs: 10_000 });
-  await client.ready;
+  const pair = await startRpcPair(contract, { secrets: service.impl }, { client: { defaultTimeoutMs: 10_000 } });
+  server = pair.server;
+  client = pair.client;
 });
 
 afterEach(async () => {

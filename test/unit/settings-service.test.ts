@@ -3,12 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AppError, type Disposable } from '../../main/contract/index';
-import { createEndpointPair } from '../../main/contract/endpoint';
-import { createClient, type RpcClient } from '../../main/contract/rpc-client';
-import { createRouter, serveConnection } from '../../main/contract/rpc-server';
+import type { RpcClient } from '../../main/contract/rpc-client';
 import { settingsContract, type Settings } from '../../main/contract/settings';
 import { SettingsService } from '../../main/settings/settings-service';
 import { JsonSettingsStore } from '../../main/settings/settings-store';
+import { startRpcPair } from '../support/rpc-pair';
 
 const contract = { settings: settingsContract } as const;
 
@@ -23,11 +22,9 @@ beforeEach(async () => {
   store = new JsonSettingsStore({ dir: root });
   await store.load();
   service = new SettingsService(store);
-  const routes = createRouter(contract, { settings: service.impl });
-  const [serverEnd, clientEnd] = createEndpointPair();
-  server = serveConnection(serverEnd, routes, { connectionId: 'test' });
-  client = createClient(clientEnd, contract, { defaultTimeoutMs: 10_000 });
-  await client.ready;
+  const pair = await startRpcPair(contract, { settings: service.impl }, { client: { defaultTimeoutMs: 10_000 } });
+  server = pair.server;
+  client = pair.client;
 });
 
 afterEach(async () => {

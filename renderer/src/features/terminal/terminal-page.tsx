@@ -27,7 +27,10 @@ export function TerminalPage() {
   const tabs = useTerminalStore(selectTabs);
   const [dialog, setDialog] = useState<NewTerminalKind | null>(null);
 
-  useEffect(() => installTerminalTestHook(store), [store]);
+  // Test builds only (scripts/build.mjs --test-hooks): production bundles do not contain the hook.
+  useEffect(() => {
+    if (__DROVER_TEST_HOOKS__) installTerminalTestHook(store);
+  }, [store]);
 
   return (
     <div className="drover-term-page" data-testid="terminal-page">

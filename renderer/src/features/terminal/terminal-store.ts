@@ -1,127 +1,51 @@
-import type { AppApi } from '@contract/index';
+import { systemClock, type Clock } from '@contract/clock';
 import { AppError } from '@contract/errors';
-import type { Disposable, Event } from '@contract/lifecycle';
-import { TerminalTargetSchema, type HostRunResult, type TerminalOutput, type TerminalSession, type TerminalTarget } from '@contract/terminal';
-import { hopLabel, routeLabel, shortHopLabel, type Hop } from '@contract/ssh';
+import type { AppApi } from '@contract/index';
+import type { Disposable } from '@contract/lifecycle';
+import type { Hop } from '@contract/ssh';
+import { TerminalTargetSchema } from '@contract/terminal';
 import type { z } from 'zod';
 import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { ReconnectingConnection } from '../../api/reconnecting-connection';
 import type { ToastStore } from '../../stores/toast-store';
+import { TerminalAttachment } from './terminal-attach';
+import { addRecent, profileDestinations, readRecent, type SshDestination } from './terminal-destinations';
+import { cancelledRun, EMPTY_RUN_DRAFT, endedRun, runHosts, startedRun, withResult, type RunDraft, type RunState } from './terminal-run';
+import type { ScreenFactory, TerminalScreen } from './terminal-screen';
+import { CONNECTING, endTab, findTab, isEnded, newTab, openedPatch, patchTab, reconnectNote, removeTab, sessionPatch, type TerminalTab } from './terminal-sessions';
+import {
+  broadcastTo,
+  browserPrefsStorage,
+  inputTargets,
+  normalizePrefs,
+  prefsForRequest,
+  toggleBroadcastMark,
+  viewAfterClose,
+  type PrefsStorage,
+  type TerminalPrefs,
+  type TerminalView,
+} from './terminal-view';
+
+// The store is composed from small modules; what components and tests import stays here.
+export { ACK_BATCH_CHARS, ACK_INTERVAL_MS } from './terminal-attach';
+export type { SshDestination } from './terminal-destinations';
+export type { RunDraft, RunHost, RunState } from './terminal-run';
+export type { ScreenFactory, ScreenRequest, TerminalScreen } from './terminal-screen';
+export { targetLabel, type TabStatus, type TerminalTab } from './terminal-sessions';
+export {
+  browserPrefsStorage,
+  DEFAULT_PREFS,
+  FONT_SIZE_RANGE,
+  normalizePrefs,
+  SCROLLBACK_RANGE,
+  type PrefsStorage,
+  type RendererPref,
+  type TerminalPrefs,
+  type TerminalView,
+} from './terminal-view';
 
 /** What openTerminal takes: a local shell, or an SSH target (port defaults to 22, jumps to none). */
 export type TerminalTargetInput = z.input<typeof TerminalTargetSchema>;
-
-/**
- * The screen of one tab (xterm.js in the page, see features/terminal/xterm-screen.ts). The store
- * owns the session behind it: what the session prints goes to write(), what the user types comes
- * back through onInput.
- */
-export interface TerminalScreen extends Disposable {
-  /** Parses output; `parsed` runs once the emulator has parsed it (that is when it is acknowledged). */
-  write(data: string, parsed: () => void): void;
-  /** A line from Drover itself (session ended, reconnected), dimmed, in the scrollback. */
-  note(text: string, tone: 'info' | 'error'): void;
-  /** The current grid size (80×24 until the screen has been laid out). */
-  readonly size: { readonly cols: number; readonly rows: number };
-  readonly onInput: Event<string>;
-  readonly onResize: Event<{ cols: number; rows: number }>;
-  /** Fired after each write() has been parsed, with its data (test hook and benchmark). */
-  readonly onDidParse: Event<string>;
-  /** Keys the screen does not handle itself (font size) become requests to the store. */
-  readonly onDidRequest: Event<ScreenRequest>;
-  applyPrefs(prefs: TerminalPrefs): void;
-  /** The whole scrollback and screen as text, trailing blanks trimmed. */
-  transcript(): string;
-}
-
-export type ScreenRequest =
-  | { kind: 'fontSize'; delta: number }
-  | { kind: 'fontSizeReset' }
-  | { kind: 'toggleBroadcast' }
-  | { kind: 'find' }
-  | { kind: 'pasteFallback' }
-  | { kind: 'copied'; chars: number; source: 'key' | 'select' }
-  | { kind: 'copyFailed'; source: 'key' | 'select' };
-
-export type ScreenFactory = (init: { key: string; prefs: TerminalPrefs }) => TerminalScreen;
-
-export interface TerminalPrefs {
-  readonly fontSize: number;
-  readonly scrollback: number;
-  /**
-   * auto: the WebGL renderer on the visible tab when the GPU is hardware-accelerated (the DOM
-   * renderer with software GL, where WebGL costs more CPU than it saves); webgl: WebGL even in
-   * software; dom: never WebGL. Failures and lost contexts fall back to the DOM renderer.
-   */
-  readonly renderer: RendererPref;
-  readonly copyOnSelect: boolean;
-}
-
-export type RendererPref = 'auto' | 'webgl' | 'dom';
-export const DEFAULT_PREFS: TerminalPrefs = { fontSize: 13, scrollback: 10_000, renderer: 'auto', copyOnSelect: true };
-export const FONT_SIZE_RANGE = { min: 8, max: 32 } as const;
-export const SCROLLBACK_RANGE = { min: 100, max: 200_000 } as const;
-
-export type TabStatus = 'connecting' | 'running' | 'exited' | 'failed';
-
-export interface TerminalTab {
-  /** Stable for the tab's life (a reconnect opens a new session in the same tab). */
-  readonly key: string;
-  readonly target: TerminalTarget;
-  /** "local", or user@host:port (with " via jump" when there are jump hosts). */
-  readonly label: string;
-  /** From the shell's title sequence (OSC 0/2); '' until one arrives. */
-  readonly title: string;
-  readonly status: TabStatus;
-  readonly sessionId: string | null;
-  readonly pid: number | undefined;
-  readonly exitCode: number | null | undefined;
-  readonly exitSignal: string | null | undefined;
-  /** Why the session failed to open or was lost. */
-  readonly error: AppError | null;
-  /** How many sessions this tab has had (1 + reconnects). */
-  readonly sessions: number;
-}
-
-/** An SSH destination to offer: from a saved tunnel profile, an open tab, or typed in recently. */
-export interface SshDestination {
-  readonly key: string;
-  readonly name: string;
-  readonly source: 'profile' | 'tab' | 'recent';
-  readonly target: Hop;
-  readonly jumps: readonly Hop[];
-}
-
-export interface RunHost {
-  /** user@host:port: what the service reports results under. */
-  readonly host: string;
-  readonly route: string;
-  readonly target: Hop;
-  readonly jumps: readonly Hop[];
-}
-
-export interface RunState {
-  readonly id: number;
-  readonly argv: readonly string[];
-  readonly hosts: readonly RunHost[];
-  readonly results: Readonly<Record<string, HostRunResult>>;
-  readonly running: boolean;
-  readonly cancelled: boolean;
-  readonly startedAtMs: number;
-  readonly endedAtMs: number | null;
-  readonly error: AppError | null;
-}
-
-export type TerminalView = 'terminals' | 'run';
-
-/** What the run-on-hosts form holds between visits. */
-export interface RunDraft {
-  /** Route labels (see routeLabel) of the picked hosts. */
-  readonly selected: readonly string[];
-  readonly commandLine: string;
-  readonly timeoutSec: number;
-  /** Hosts typed into the form (not from tabs or profiles). */
-  readonly added: readonly SshDestination[];
-}
 
 export interface TerminalState {
   readonly tabs: readonly TerminalTab[];
@@ -168,40 +92,6 @@ export interface TerminalState {
 
 export type TerminalStore = StoreApi<TerminalState> & Disposable;
 
-/** Acknowledge parsed output at least this often… */
-export const ACK_INTERVAL_MS = 16;
-/** …or as soon as this many characters have been parsed. */
-export const ACK_BATCH_CHARS = 32 * 1024;
-/** Input is sent in pieces no larger than this (a big paste). */
-const INPUT_CHUNK_CHARS = 64 * 1024;
-const MAX_RECENT = 10;
-
-export interface PrefsStorage {
-  read(): { prefs?: Partial<TerminalPrefs>; recent?: unknown };
-  write(value: { prefs: TerminalPrefs; recent: readonly SshDestination[] }): void;
-}
-
-const STORAGE_KEY = 'drover.terminal';
-
-export function browserPrefsStorage(): PrefsStorage {
-  return {
-    read() {
-      try {
-        return JSON.parse(localStorage.getItem(STORAGE_KEY) ?? '{}') as { prefs?: Partial<TerminalPrefs>; recent?: unknown };
-      } catch {
-        return {};
-      }
-    },
-    write(value) {
-      try {
-        localStorage.setItem(STORAGE_KEY, JSON.stringify(value));
-      } catch {
-        /* storage disabled: preferences last for this page */
-      }
-    },
-  };
-}
-
 export interface TerminalStoreDeps {
   api: AppApi;
   toasts: ToastStore;
@@ -209,233 +99,92 @@ export interface TerminalStoreDeps {
   /** Shows the terminal page; sets location.hash by default. */
   showPage?: () => void;
   storage?: PrefsStorage;
+  /** Wall time for the "[…]" lines and the run's times; the clock's by default. */
   now?: () => number;
+  /** Timers of the acknowledgement batching; the real clock by default. */
+  clock?: Clock;
+  /**
+   * The link to the services. A run on hosts ends when it drops: the service stopped the run
+   * when the connection closed, and the stream must not be subscribed again on reconnect (that
+   * would run the command a second time).
+   */
+  link?: Pick<ReconnectingConnection, 'onDidChangeState' | 'state'>;
 }
 
-function clamp(n: number, lo: number, hi: number): number {
-  return Math.min(hi, Math.max(lo, Math.round(n)));
-}
-
-export function normalizePrefs(p: (Partial<TerminalPrefs> & { webgl?: unknown }) | undefined): TerminalPrefs {
-  const num = (v: unknown, d: number) => (typeof v === 'number' && Number.isFinite(v) ? v : d);
-  return {
-    fontSize: clamp(num(p?.fontSize, DEFAULT_PREFS.fontSize), FONT_SIZE_RANGE.min, FONT_SIZE_RANGE.max),
-    scrollback: clamp(num(p?.scrollback, DEFAULT_PREFS.scrollback), SCROLLBACK_RANGE.min, SCROLLBACK_RANGE.max),
-    renderer: p?.renderer === 'auto' || p?.renderer === 'webgl' || p?.renderer === 'dom' ? p.renderer : p?.webgl === false ? 'dom' : DEFAULT_PREFS.renderer,
-    copyOnSelect: typeof p?.copyOnSelect === 'boolean' ? p.copyOnSelect : DEFAULT_PREFS.copyOnSelect,
-  };
-}
-
-
-export function targetLabel(t: TerminalTarget): string {
-  if (t.kind === 'local') return 'local';
-  const host = shortHopLabel(t.target);
-  return t.jumps.length ? `${host} (via ${t.jumps.map((j) => j.host).join(' > ')})` : host;
-}
-
-function statusOf(s: TerminalSession['state']): TabStatus {
-  return s === 'starting' ? 'connecting' : s;
-}
-
-/** One "[…]" line in the scrollback; language-neutral so it reads the same in every UI language. */
-function clock(ms: number): string {
-  const d = new Date(ms);
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
-}
-
-function isHop(v: unknown): v is Hop {
-  if (typeof v !== 'object' || v === null) return false;
-  const h = v as Record<string, unknown>;
-  return typeof h.host === 'string' && typeof h.user === 'string' && typeof h.port === 'number';
-}
-
-function readRecent(v: unknown): SshDestination[] {
-  if (!Array.isArray(v)) return [];
-  const out: SshDestination[] = [];
-  for (const item of v.slice(0, MAX_RECENT)) {
-    const r = item as Partial<SshDestination>;
-    if (!isHop(r.target) || !Array.isArray(r.jumps) || !r.jumps.every(isHop)) continue;
-    out.push({ key: `recent:${routeLabel(r.target, r.jumps)}`, name: routeLabel(r.target, r.jumps), source: 'recent', target: r.target, jumps: r.jumps });
-  }
-  return out;
-}
-
-interface Link {
-  readonly screen: TerminalScreen;
+/** One tab's session link and the screen subscriptions of the tab. */
+interface TabRecord {
+  readonly attachment: TerminalAttachment;
   readonly subs: Disposable[];
-  sessionId: string | null;
-  /** Bumped by every (re)connect; events of an older session are ignored. */
-  generation: number;
-  output: Disposable | null;
-  opening: AbortController | null;
-  /** Parsed characters not acknowledged yet, and for which session. */
-  ackId: string | null;
-  ackChars: number;
-  ackTimer: ReturnType<typeof setTimeout> | null;
 }
 
 /**
- * Terminal tabs and their sessions. Flow control: every data event is written to the screen, and
- * only once the screen has parsed it are its characters acknowledged (batched, every
- * ACK_INTERVAL_MS or ACK_BATCH_CHARS), so the service pauses the source while the page is behind.
+ * Terminal tabs and their sessions: the tab list (terminal-sessions.ts), each tab's link to its
+ * session with flow control (terminal-attach.ts), what the page shows (terminal-view.ts), the
+ * destinations offered (terminal-destinations.ts) and run on hosts (terminal-run.ts).
  */
 export function createTerminalStore(deps: TerminalStoreDeps): TerminalStore {
   const { api, toasts } = deps;
   const storage = deps.storage ?? browserPrefsStorage();
-  const now = deps.now ?? (() => Date.now());
+  const clock = deps.clock ?? systemClock;
+  const now = deps.now ?? (() => clock.now());
   const showPage =
     deps.showPage ??
     (() => {
       if (window.location.hash !== '#/terminal') window.location.hash = '#/terminal';
     });
-  const links = new Map<string, Link>();
+  const records = new Map<string, TabRecord>();
   const saved = storage.read();
   let tabSeq = 0;
   let runSeq = 0;
   let runSub: Disposable | null = null;
-  let disposed = false;
+  let linkSub: Disposable | undefined;
 
   const report = (err: unknown, action: 'openTerminal' | 'closeTerminal' | 'terminalInput' | 'runOnHosts' | 'loadTunnelTargets') => toasts.getState().reportError(err, action);
 
   const store = createStore<TerminalState>()((set, get) => {
-    const patchTab = (key: string, patch: Partial<TerminalTab>) =>
-      set((s) => ({ tabs: s.tabs.map((t) => (t.key === key ? { ...t, ...patch } : t)) }));
-    const tabOf = (key: string) => get().tabs.find((t) => t.key === key);
-
+    const patch = (key: string, p: Partial<TerminalTab>) => set((s) => ({ tabs: patchTab(s.tabs, key, p) }));
+    const tabOf = (key: string) => findTab(get().tabs, key);
     const persist = () => storage.write({ prefs: get().prefs, recent: get().recent });
 
-    const flushAck = (link: Link) => {
-      if (link.ackTimer) clearTimeout(link.ackTimer);
-      link.ackTimer = null;
-      const id = link.ackId;
-      const chars = link.ackChars;
-      link.ackChars = 0;
-      if (!id || chars === 0) return;
-      try {
-        api.terminal.ack({ id, chars });
-      } catch {
-        /* link down: the service forgets unacknowledged output when the page attaches again */
-      }
-    };
-
-    const parsed = (link: Link, id: string, chars: number) => {
-      if (link.ackId !== id) {
-        flushAck(link);
-        link.ackId = id;
-      }
-      link.ackChars += chars;
-      if (link.ackChars >= ACK_BATCH_CHARS) flushAck(link);
-      else link.ackTimer ??= setTimeout(() => flushAck(link), ACK_INTERVAL_MS);
-    };
-
-    const ended = (key: string, link: Link, patch: Partial<TerminalTab>) => {
+    /** The session of tab `key` ended: the tab says so, and its scrollback once. */
+    const end = (key: string, p: Partial<TerminalTab>) => {
       const tab = tabOf(key);
-      if (!tab || tab.status === 'exited' || tab.status === 'failed') {
-        if (tab) patchTab(key, patch);
-        return;
-      }
-      patchTab(key, patch);
-      const t = tabOf(key)!;
-      const parts = [t.status === 'failed' ? 'session failed' : 'session ended'];
-      if (t.exitCode !== null && t.exitCode !== undefined) parts.push(`exit ${t.exitCode}`);
-      if (t.exitSignal) parts.push(t.exitSignal);
-      if (t.error) parts.push(t.error.message);
-      link.screen.note(`[${parts.join(' · ')} · ${clock(now())}]`, t.status === 'failed' || (t.exitCode ?? 0) !== 0 ? 'error' : 'info');
+      if (!tab) return;
+      const { tab: ended, note } = endTab(tab, p, now());
+      set((s) => ({ tabs: s.tabs.map((t) => (t.key === key ? ended : t)) }));
+      if (note) records.get(key)?.attachment.screen.note(note.text, note.tone);
     };
 
-    const onOutput = (key: string, link: Link, gen: number, id: string, e: TerminalOutput) => {
-      if (link.generation !== gen) return;
-      switch (e.kind) {
-        case 'data':
-          link.screen.write(e.data, () => parsed(link, id, e.data.length));
-          break;
-        case 'title':
-          patchTab(key, { title: e.title });
-          break;
-        case 'state': {
-          const s = e.session;
-          const status = statusOf(s.state);
-          const patch: Partial<TerminalTab> = { status, exitCode: s.exitCode, exitSignal: s.exitSignal, pid: s.pid };
-          if (status === 'exited' || status === 'failed') ended(key, link, patch);
-          else patchTab(key, patch);
-          break;
-        }
-      }
-    };
-
-    const connect = async (key: string) => {
-      const link = links.get(key);
-      const tab = tabOf(key);
-      if (!link || !tab) return;
-      const gen = ++link.generation;
-      const ctrl = new AbortController();
-      link.opening = ctrl;
-      patchTab(key, { status: 'connecting', error: null, exitCode: undefined, exitSignal: undefined, sessionId: null, pid: undefined });
-      const { cols, rows } = link.screen.size;
-      let info: TerminalSession;
-      try {
-        info = await api.terminal.open({ target: tab.target, cols, rows }, { signal: ctrl.signal });
-      } catch (err) {
-        if (link.generation !== gen || !links.has(key)) return;
-        link.opening = null;
-        const e = AppError.from(err);
-        const error = ctrl.signal.aborted ? new AppError('CANCELLED', 'cancelled: the terminal was not opened') : e;
-        ended(key, link, { status: 'failed', error });
-        if (!ctrl.signal.aborted) report(e, 'openTerminal');
-        return;
-      }
-      link.opening = null;
-      if (link.generation !== gen || !links.has(key) || disposed) {
-        // Closed or superseded while it opened: end the session nobody will look at.
-        void api.terminal.close({ id: info.id }).catch(() => undefined);
-        return;
-      }
-      link.sessionId = info.id;
-      patchTab(key, { sessionId: info.id, pid: info.pid, status: statusOf(info.state), title: '' });
-      const id = info.id;
-      link.output = api.terminal.output(
-        { id },
+    const attachmentFor = (key: string, screen: TerminalScreen) =>
+      new TerminalAttachment(
+        api.terminal,
+        screen,
         {
-          next: (e) => onOutput(key, link, gen, id, e),
-          end: (err) => {
-            if (link.generation !== gen || !links.has(key)) return;
-            link.output = null;
-            const t = tabOf(key);
-            if (t && t.status !== 'exited' && t.status !== 'failed') ended(key, link, err ? { status: 'failed', error: err } : { status: 'exited' });
+          connecting: () => patch(key, CONNECTING),
+          opened: (info) => patch(key, openedPatch(info)),
+          event: (e) => {
+            if (e.kind === 'title') patch(key, { title: e.title });
+            else {
+              const p = sessionPatch(e.session);
+              if (isEnded(p)) end(key, p);
+              else patch(key, p);
+            }
           },
+          openFailed: (error) => end(key, { status: 'failed', error }),
+          streamEnded: (err) => {
+            const t = tabOf(key);
+            if (t && !isEnded(t)) end(key, err ? { status: 'failed', error: err } : { status: 'exited' });
+          },
+          report,
+          isRunning: () => tabOf(key)?.status === 'running',
         },
+        clock,
       );
-      const size = link.screen.size;
-      if (size.cols !== cols || size.rows !== rows) get().resize(key, size.cols, size.rows);
-    };
 
-    const detachSession = (link: Link) => {
-      link.generation++;
-      link.opening?.abort();
-      link.opening = null;
-      link.output?.dispose();
-      link.output = null;
-      flushAck(link);
-      const id = link.sessionId;
-      link.sessionId = null;
-      if (id) {
-        api.terminal.close({ id }).catch((err: unknown) => {
-          if (!(err instanceof AppError && err.code === 'NOT_FOUND')) report(err, 'closeTerminal');
-        });
-      }
-    };
-
-    const rememberRecent = (t: TerminalTarget) => {
-      if (t.kind !== 'ssh') return;
-      const name = routeLabel(t.target, t.jumps);
-      const entry: SshDestination = { key: `recent:${name}`, name, source: 'recent', target: t.target, jumps: t.jumps };
-      set((s) => ({ recent: [entry, ...s.recent.filter((r) => r.key !== entry.key)].slice(0, MAX_RECENT) }));
-      persist();
-    };
-
-    const sendInput = (id: string, data: string) => {
-      for (let i = 0; i < data.length; i += INPUT_CHUNK_CHARS) api.terminal.input({ id, data: data.slice(i, i + INPUT_CHUNK_CHARS) });
+    const connect = (key: string) => {
+      const rec = records.get(key);
+      const tab = tabOf(key);
+      if (rec && tab) void rec.attachment.connect(tab.target);
     };
 
     return {
@@ -447,7 +196,7 @@ export function createTerminalStore(deps: TerminalStoreDeps): TerminalStore {
       profilesLoading: false,
       recent: readRecent(saved.recent),
       run: null,
-      runDraft: { selected: [], commandLine: '', timeoutSec: 60, added: [] },
+      runDraft: EMPTY_RUN_DRAFT,
       view: 'terminals',
 
       openTerminal(input, options = {}) {
@@ -459,74 +208,59 @@ export function createTerminalStore(deps: TerminalStoreDeps): TerminalStore {
         const target = parsedTarget.data;
         const key = `t${++tabSeq}`;
         const screen = deps.createScreen({ key, prefs: get().prefs });
-        const link: Link = { screen, subs: [], sessionId: null, generation: 0, output: null, opening: null, ackId: null, ackChars: 0, ackTimer: null };
-        links.set(key, link);
-        link.subs.push(screen.onInput((data) => get().input(key, data)));
-        link.subs.push(screen.onResize(({ cols, rows }) => get().resize(key, cols, rows)));
-        link.subs.push(
+        const rec: TabRecord = { attachment: attachmentFor(key, screen), subs: [] };
+        records.set(key, rec);
+        rec.subs.push(screen.onInput((data) => get().input(key, data)));
+        rec.subs.push(screen.onResize(({ cols, rows }) => get().resize(key, cols, rows)));
+        rec.subs.push(
           screen.onDidRequest((r) => {
-            const p = get().prefs;
-            if (r.kind === 'fontSize') get().setPrefs({ fontSize: p.fontSize + r.delta });
-            else if (r.kind === 'fontSizeReset') get().setPrefs({ fontSize: DEFAULT_PREFS.fontSize });
+            const prefs = prefsForRequest(get().prefs, r);
+            if (prefs) get().setPrefs(prefs);
             else if (r.kind === 'toggleBroadcast') {
               if (get().broadcast) get().stopBroadcast();
               else get().startBroadcast();
             }
           }),
         );
-        const tab: TerminalTab = {
-          key,
-          target,
-          label: targetLabel(target),
-          title: '',
-          status: 'connecting',
-          sessionId: null,
-          pid: undefined,
-          exitCode: undefined,
-          exitSignal: undefined,
-          error: null,
-          sessions: 1,
-        };
         const activate = options.activate ?? true;
-        set((s) => ({ tabs: [...s.tabs, tab], ...(activate ? { activeKey: key, view: 'terminals' as const } : {}) }));
-        rememberRecent(target);
+        set((s) => ({ tabs: [...s.tabs, newTab(key, target)], ...(activate ? { activeKey: key, view: 'terminals' as const } : {}) }));
+        const recent = addRecent(get().recent, target);
+        if (recent !== get().recent) {
+          set({ recent });
+          persist();
+        }
         if (options.navigate ?? true) showPage();
-        void connect(key);
+        connect(key);
         return key;
       },
 
       closeTab(key) {
-        const link = links.get(key);
-        if (!link) return;
-        detachSession(link);
-        links.delete(key);
-        for (const d of link.subs) d.dispose();
-        link.screen.dispose();
-        set((s) => {
-          const i = s.tabs.findIndex((t) => t.key === key);
-          const tabs = s.tabs.filter((t) => t.key !== key);
-          const activeKey = s.activeKey === key ? (tabs[Math.min(i, tabs.length - 1)]?.key ?? null) : s.activeKey;
-          const b = s.broadcast?.filter((k) => k !== key) ?? null;
-          return { tabs, activeKey, broadcast: b && b.length ? b : null };
-        });
+        const rec = records.get(key);
+        if (!rec) return;
+        rec.attachment.detach();
+        records.delete(key);
+        for (const d of rec.subs) d.dispose();
+        rec.attachment.screen.dispose();
+        set((s) => ({ tabs: removeTab(s.tabs, key), ...viewAfterClose(s, s.tabs.map((t) => t.key), key) }));
       },
 
       reconnect(key) {
-        const link = links.get(key);
+        const rec = records.get(key);
         const tab = tabOf(key);
-        if (!link || !tab) return;
-        detachSession(link);
-        link.screen.note(`[${tab.target.kind === 'ssh' ? 'reconnecting to' : 'new shell:'} ${tab.label} · ${clock(now())}]`, 'info');
-        patchTab(key, { sessions: tab.sessions + 1 });
-        void connect(key);
+        if (!rec || !tab) return;
+        rec.attachment.detach();
+        const note = reconnectNote(tab, now());
+        rec.attachment.screen.note(note.text, note.tone);
+        patch(key, { sessions: tab.sessions + 1 });
+        connect(key);
       },
 
       cancelOpen(key) {
-        links.get(key)?.opening?.abort();
+        records.get(key)?.attachment.cancelOpen();
       },
 
       activate(key) {
-        if (links.has(key)) set({ activeKey: key, view: 'terminals' });
+        if (records.has(key)) set({ activeKey: key, view: 'terminals' });
       },
 
       setView(view) {
@@ -534,14 +268,11 @@ export function createTerminalStore(deps: TerminalStoreDeps): TerminalStore {
       },
 
       input(key, data) {
-        const b = get().broadcast;
-        const keys = b && b.includes(key) ? b : [key];
-        for (const k of keys) {
-          const link = links.get(k);
-          const tab = tabOf(k);
-          if (!link?.sessionId || tab?.status !== 'running') continue;
+        for (const k of inputTargets(get().broadcast, key)) {
+          const rec = records.get(k);
+          if (!rec) continue;
           try {
-            sendInput(link.sessionId, data);
+            rec.attachment.input(data);
           } catch (err) {
             report(err, 'terminalInput');
             return;
@@ -550,30 +281,22 @@ export function createTerminalStore(deps: TerminalStoreDeps): TerminalStore {
       },
 
       resize(key, cols, rows) {
-        const link = links.get(key);
-        if (!link?.sessionId || tabOf(key)?.status !== 'running') return;
-        try {
-          api.terminal.resize({ id: link.sessionId, cols: clamp(cols, 2, 1000), rows: clamp(rows, 1, 500) });
-        } catch {
-          /* link down: the next fit after reconnecting sends the size again */
-        }
+        records.get(key)?.attachment.resize(cols, rows);
       },
 
-      setPrefs(patch) {
-        const prefs = normalizePrefs({ ...get().prefs, ...patch });
+      setPrefs(p) {
+        const prefs = normalizePrefs({ ...get().prefs, ...p });
         set({ prefs });
-        for (const link of links.values()) link.screen.applyPrefs(prefs);
+        for (const rec of records.values()) rec.attachment.screen.applyPrefs(prefs);
         persist();
       },
 
       startBroadcast(keys) {
-        const chosen = keys ?? get().tabs.filter((t) => t.status === 'running').map((t) => t.key);
-        set({ broadcast: chosen.filter((k) => links.has(k)) });
+        set({ broadcast: broadcastTo(get().tabs, keys) });
       },
 
       toggleBroadcastTab(key) {
-        const b = get().broadcast ?? [];
-        set({ broadcast: b.includes(key) ? b.filter((k) => k !== key) : [...b, key] });
+        set({ broadcast: toggleBroadcastMark(get().broadcast, key) });
       },
 
       stopBroadcast() {
@@ -585,15 +308,7 @@ export function createTerminalStore(deps: TerminalStoreDeps): TerminalStore {
         set({ profilesLoading: true });
         try {
           const list = await api.tunnels.list(null);
-          const seen = new Set<string>();
-          const profiles: SshDestination[] = [];
-          for (const p of list) {
-            const route = routeLabel(p.target, p.jumps);
-            if (seen.has(route)) continue;
-            seen.add(route);
-            profiles.push({ key: `profile:${p.id}`, name: p.name, source: 'profile', target: p.target, jumps: p.jumps });
-          }
-          set({ profiles, profilesLoading: false });
+          set({ profiles: profileDestinations(list), profilesLoading: false });
         } catch (err) {
           set({ profilesLoading: false });
           report(err, 'loadTunnelTargets');
@@ -604,21 +319,15 @@ export function createTerminalStore(deps: TerminalStoreDeps): TerminalStore {
         runSub?.dispose();
         runSub = null;
         const id = ++runSeq;
-        const byHost = new Map<string, RunHost>();
-        for (const h of hostList) {
-          const host = hopLabel(h.target);
-          if (!byHost.has(host)) byHost.set(host, { host, route: routeLabel(h.target, h.jumps), target: h.target, jumps: h.jumps });
-        }
-        const hosts = [...byHost.values()];
-        set({ run: { id, argv: [...argv], hosts, results: {}, running: true, cancelled: false, startedAtMs: now(), endedAtMs: null, error: null } });
-        const update = (fn: (r: RunState) => Partial<RunState>) =>
-          set((s) => (s.run && s.run.id === id ? { run: { ...s.run, ...fn(s.run) } } : {}));
+        const hosts = runHosts(hostList);
+        set({ run: startedRun(id, argv, hosts, now()) });
+        const update = (fn: (r: RunState) => RunState) => set((s) => (s.run && s.run.id === id ? { run: fn(s.run) } : {}));
         runSub = api.terminal.runOnHosts(
           { argv: [...argv], hosts: hosts.map((h) => ({ target: h.target, jumps: [...h.jumps] })), timeoutSec },
           {
-            next: (r) => update((run) => ({ results: { ...run.results, [r.host]: r } })),
+            next: (r) => update((run) => withResult(run, r)),
             end: (err) => {
-              update(() => ({ running: false, endedAtMs: now(), error: err ?? null }));
+              update((run) => endedRun(run, err ?? null, now()));
               if (err) report(err, 'runOnHosts');
             },
           },
@@ -628,7 +337,7 @@ export function createTerminalStore(deps: TerminalStoreDeps): TerminalStore {
       cancelRun() {
         runSub?.dispose();
         runSub = null;
-        set((s) => (s.run?.running ? { run: { ...s.run, running: false, cancelled: true, endedAtMs: now() } } : {}));
+        set((s) => (s.run?.running ? { run: cancelledRun(s.run, now()) } : {}));
       },
 
       clearRun() {
@@ -637,21 +346,32 @@ export function createTerminalStore(deps: TerminalStoreDeps): TerminalStore {
         set({ run: null });
       },
 
-      setRunDraft(patch) {
-        set((s) => ({ runDraft: { ...s.runDraft, ...patch } }));
+      setRunDraft(p) {
+        set((s) => ({ runDraft: { ...s.runDraft, ...p } }));
       },
 
       screen(key) {
-        return links.get(key)?.screen;
+        return records.get(key)?.attachment.screen;
       },
     };
   });
 
+  if (deps.link) {
+    linkSub = deps.link.onDidChangeState((state) => {
+      if (state.status === 'open' || !store.getState().run?.running) return;
+      runSub?.dispose();
+      runSub = null;
+      const error = new AppError('UNAVAILABLE', 'the connection to the Drover service was lost while the command ran: the results are incomplete (the command was not run again)');
+      store.setState((s) => (s.run?.running ? { run: endedRun(s.run, error, now()) } : {}));
+      report(error, 'runOnHosts');
+    });
+  }
+
   return Object.assign(store, {
     dispose() {
-      disposed = true;
+      linkSub?.dispose();
       runSub?.dispose();
-      for (const key of [...links.keys()]) store.getState().closeTab(key);
+      for (const key of [...records.keys()]) store.getState().closeTab(key);
     },
   });
 }
