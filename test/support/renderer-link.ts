@@ -2,7 +2,7 @@ import type { AppImpl, ContractImpl } from '../../main/contract/define';
 import { AppError } from '../../main/contract/errors';
 import { appContract, type AppApi, type AppContractType } from '../../main/contract/index';
 import type { Disposable } from '../../main/contract/lifecycle';
-import { ReconnectingConnection, type ConnectionState, type Timers } from '../../renderer/src/api/reconnecting-connection';
+import { ReconnectingConnection, type ConnectionState } from '../../renderer/src/api/reconnecting-connection';
 import { ManualClock } from './manual-clock';
 import { InMemoryRpcServer } from './rpc-pair';
 
@@ -60,15 +60,9 @@ export class RendererLink implements Disposable {
 
   constructor(impl: FakeAppImpl, options: RendererLinkOptions = {}) {
     this.server = new InMemoryRpcServer(appContract, fakeAppImpl(impl));
-    const clock = this.clock;
-    const timers: Timers = {
-      now: () => clock.now(),
-      setTimeout: (fn, ms) => clock.setTimeout(fn, ms),
-      clearTimeout: (handle) => (handle as Disposable | undefined)?.dispose(),
-    };
     this.link = new ReconnectingConnection({
       open: this.server.dial,
-      timers,
+      clock: this.clock,
       random: () => 0.5,
       livenessIntervalMs: 0,
       waitForOpenMs: options.waitForOpenMs ?? 1_000,

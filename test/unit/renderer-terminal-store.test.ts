@@ -129,7 +129,7 @@ function memoryStorage(init: { prefs?: Partial<TerminalPrefs>; recent?: unknown 
 
 const hop = (host: string, port = 22, user = 'ops') => ({ host, port, user });
 const profile = (id: string, name: string, host: string): TunnelProfile =>
-  ({ id, name, target: hop(host), jumps: [], forwards: [{ id: 'f1', kind: 'local', bindAddress: '127.0.0.1', bindPort: 9092, destHost: 'kafka', destPort: 9092, allowLan: false, probeIntervalSec: 0 }], keepalive: { intervalSec: 5, countMax: 2 }, exitOnForwardFailure: true, unknownHostKey: 'ask', autostart: false }) as TunnelProfile;
+  ({ id, name, target: hop(host), jumps: [], forwards: [{ id: 'f1', kind: 'local', bindAddress: '127.0.0.1', bindPort: 9092, destHost: 'kafka', destPort: 9092, allowLan: false, probeIntervalSec: 0 }], keepalive: { intervalSec: 5, countMax: 2 }, exitOnForwardFailure: true, holdClientsSec: 3, unknownHostKey: 'ask', autostart: false }) as TunnelProfile;
 
 describe('terminal store (composed), over the real link and RPC engine', () => {
   let fx: RendererLink;
