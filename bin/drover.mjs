@@ -7,11 +7,21 @@
 // about 1.5x the throughput (test/bench/tunnel.bench.ts), and the flag cannot be set once V8
 // runs, so the CLI re-executes itself once with it (DROVER_NO_REEXEC=1 skips that).
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { TRAFFIC_V8_FLAGS } from './traffic-v8-flags.mjs';
 
+
+/** The parent pid of a process (Linux /proc), or undefined where that cannot be read. */
+function parentOf(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return undefined;
+  }
+}
 
 const source = fileURLToPath(new URL('../main/app/cli.ts', import.meta.url));
 const bundle = fileURLToPath(new URL('../dist/main/drover.mjs', import.meta.url));
@@ -25,7 +35,25 @@ if (!hasFlags && !process.env.DROVER_NO_REEXEC && !process.env.DROVER_CHILD) {
     detached: true,
     env: { ...process.env, DROVER_CHILD: String(process.pid) },
   });
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
+  const forward = (signal) => {
+    try {
+      child.kill(signal);
+    } catch {}
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => forward(signal));
+  // Whoever started us may die without passing its signal on (npx and `npm exec` do, when a
+  // container runtime or systemd sends them SIGTERM or SIGKILL; the `sh -c` npm puts between
+  // us stays behind): when our parent or its parent goes away we stop the child as if we had been
+  // sent SIGTERM, so the port is freed and nothing lives on.
+  const parent = process.ppid;
+  const grandparent = parentOf(parent);
+  const watch = setInterval(() => {
+    if (process.ppid !== parent || (grandparent !== undefined && parentOf(parent) !== grandparent)) {
+      clearInterval(watch);
+      forward('SIGTERM');
+    }
+  }, 500);
+  watch.unref();
   child.on('exit', (code, signal) => process.exit(code ?? 128 + (os.constants.signals[signal] ?? 1)));
   child.on('error', (err) => {
     process.stderr.write(`drover: cannot start: ${err.message}\n`);
@@ -37,7 +65,7 @@ if (!hasFlags && !process.env.DROVER_NO_REEXEC && !process.env.DROVER_CHILD) {
     const parent = Number(process.env.DROVER_CHILD);
     setInterval(() => {
       if (process.ppid !== parent) process.kill(process.pid, 'SIGTERM');
-    }, 1000).unref();
+    }, 500).unref();
   }
   let cli;
   if (!existsSync(source) && existsSync(bundle)) {

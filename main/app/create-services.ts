@@ -126,7 +126,9 @@ export async function createServices(options: CreateServicesOptions): Promise<Se
     const hostKeyPrompts = own(new HostKeyPrompts(undefined, clock));
     const hostKeys = new KnownHostsVerifier({
       droverKnownHostsFile: path.join(configDir, 'known_hosts'),
-      ...(transport === 'cli' ? {} : { approver: hostKeyPrompts }),
+      ...(transport === 'cli'
+        ? { approveHint: 'run again with --accept-new to accept and record it (or add it to ~/.ssh/known_hosts)' }
+        : { approver: hostKeyPrompts }),
       log,
     });
     const sshPool = own(new SshConnectionPool({ hostKeys, credentials: secretCredentials(secretStore), env, log, clock }));

@@ -61,18 +61,25 @@ export function stringOption(values: CliValues, name: string): string | undefine
   return typeof v === 'string' ? v : undefined;
 }
 
-/** Resolves when the command should stop: a signal or io.stop. A second signal exits at once. */
+/**
+ * Resolves when the command should stop: a signal or io.stop. A second signal exits at once, but
+ * not the same signal within a second of the first: a supervisor that signals every process of a
+ * group (systemd, a container runtime) reaches this process directly and through the launcher.
+ */
 export function waitForStop(io: CliIo): { stopped: Promise<string>; release(): void } {
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   let stopping = false;
+  let first: { signal: NodeJS.Signals; atMs: number } | undefined;
   let resolveStop!: (why: string) => void;
   const stopped = new Promise<string>((resolve) => (resolveStop = resolve));
   const onSignal = (signal: NodeJS.Signals) => {
+    if (first && first.signal === signal && Date.now() - first.atMs < 1000) return;
     if (stopping) {
       io.stderr(`${signal} again: exiting without cleaning up`);
       process.exit(130);
     }
     stopping = true;
+    first = { signal, atMs: Date.now() };
     resolveStop(signal);
   };
   const onAbort = () => {

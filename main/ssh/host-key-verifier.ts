@@ -22,6 +22,8 @@ export interface HostKeyVerifierOptions {
   /** Drover's own file, where approved keys are appended (hashed). */
   droverKnownHostsFile: string;
   approver?: HostKeyApprover;
+  /** How a person approves an unknown key where this runs (the CLI names --accept-new). */
+  approveHint?: string;
   log?: (line: string) => void;
 }
 
@@ -79,7 +81,7 @@ export class KnownHostsVerifier implements HostKeyCheck {
         else if (policy !== 'refuse' && this.options.approver) trusted = await this.options.approver.approve(details, signal).catch(() => false);
         if (!trusted) {
           throw new AppError('HOST_KEY_UNKNOWN', `the host key of ${where} (${result.keyType} ${result.fingerprintSha256}) is not known and was not approved`, {
-            hint: 'Compare the fingerprint with the one the server’s administrator gives you (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub on the server), then approve it in Drover.',
+            hint: `Compare the fingerprint with the one the server’s administrator gives you (ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub on the server), then ${this.options.approveHint ?? 'approve it in Drover'}.`,
             details,
           });
         }

@@ -14,7 +14,9 @@ export function describeStatusChange(name: string, prev: TunnelStatus | undefine
   const stateChanged = !prev || prev.state !== next.state || prev.attempt !== next.attempt || prev.error?.message !== next.error?.message;
   if (stateChanged) {
     let line = `tunnel ${name}: ${next.state}`;
+    // The pool counts retries from 1: backoff names the retry that comes next, connecting the one under way.
     if (next.state === 'backoff' && next.retryAtMs) line += ` (retry in ${((next.retryAtMs - now) / 1000).toFixed(1)} s, attempt ${(next.attempt ?? 0) + 1})`;
+    if (next.state === 'connecting' && next.attempt) line += ` (attempt ${next.attempt})`;
     if (next.state === 'up') line += ` via ${next.route}`;
     if (next.error) line += `: ${next.error.message}`;
     lines.push(line);

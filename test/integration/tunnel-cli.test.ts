@@ -92,6 +92,39 @@ describe('drover tunnel up', () => {
     expect(run.stderr).toMatch(/forward -L 127\.0\.0\.1:\d+ → 127\.0\.0\.1:\d+: up/);
   });
 
+  it('an unknown host key stops a headless run at once and names --accept-new', async () => {
+    const cfg = path.join(tmp.path, 'unknown-key');
+    const lport = await getFreePort();
+    const run = drover(['tunnel', 'up', '--import', `ssh -i ${sshd.clientKeyPath} -p ${sshd.port} -L ${lport}:127.0.0.1:${echoPort} ${sshd.user}@127.0.0.1`], cfg);
+    expect(await run.exited).toBe(1);
+    expect(run.stderr).toMatch(/is not known/);
+    expect(run.stderr).toMatch(/--accept-new/);
+  });
+
+  it('logs retries as they happen: "retry in N s" is when the next attempt starts, attempts count up', async () => {
+    const cfg = path.join(tmp.path, 'retries');
+    const [lport, dead] = [await getFreePort(), await getFreePort()];
+    const run = drover(['tunnel', 'up', '--import', `ssh -N -p ${dead} -L ${lport}:127.0.0.1:${echoPort} nobody@127.0.0.1`], cfg);
+    await run.waitFor(/attempt 5\)/, 30_000);
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toBe(0);
+    const lines = run.stderr.split('\n').filter((l) => / tunnel [^:]+: (backoff|connecting)/.test(l));
+    const at = (l: string) => Date.parse(l.slice(0, 24));
+    let checked = 0;
+    for (let i = 0; i + 1 < lines.length; i++) {
+      const m = /backoff \(retry in ([\d.]+) s, attempt (\d+)\)/.exec(lines[i]!);
+      if (!m || !/connecting/.test(lines[i + 1]!)) continue;
+      const promised = Number(m[1]) * 1000;
+      const actual = at(lines[i + 1]!) - at(lines[i]!);
+      expect(Math.abs(actual - promised), `${lines[i]} / ${lines[i + 1]}`).toBeLessThan(1000);
+      expect(lines[i + 1]).toContain(`attempt ${m[2]}`);
+      checked++;
+    }
+    expect(checked).toBeGreaterThanOrEqual(3);
+    const attempts = [...run.stderr.matchAll(/backoff \(retry in [\d.]+ s, attempt (\d+)\)/g)].map((m) => Number(m[1]));
+    expect(attempts.slice(0, 4)).toEqual([1, 2, 3, 4]);
+  });
+
   it('exits non-zero at once when the login is rejected, naming the cause', async () => {
     const cfg = path.join(tmp.path, 'badkey');
     const lport = await getFreePort();
