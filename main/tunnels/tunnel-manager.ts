@@ -92,6 +92,8 @@ export class TunnelManager implements Disposable {
       ids.add(f.id);
     }
     checkForwardsExposure(profile);
+    // A headless --import runs on its own, beside whatever is saved: only saved profiles must be unique.
+    if (opts.persist !== false) this.checkUnique(profile);
     const previous = this.profiles.get(profile.id);
     const existing = this.runners.get(profile.id)?.runner;
     const wasRunning = existing?.isRunning ?? false;
@@ -127,6 +129,39 @@ export class TunnelManager implements Disposable {
     this.live.markDirty();
   }
 
+  /**
+   * Names are how people (and `drover tunnel up <name>`) tell profiles apart, and two forwards on
+   * one listen address can never both run: both are refused, naming the other profile.
+   */
+  private checkUnique(profile: TunnelProfile): void {
+    for (const other of this.profiles.values()) {
+      if (other.id === profile.id) continue;
+      if (other.name.trim().toLowerCase() === profile.name.trim().toLowerCase()) {
+        throw new AppError('ALREADY_EXISTS', `a tunnel named "${other.name}" exists already`, { hint: 'Give this tunnel another name.' });
+      }
+      for (const f of profile.forwards) {
+        if (f.kind === 'remote' || f.bindPort === 0) continue;
+        const clash = other.forwards.find((g) => g.kind !== 'remote' && g.bindPort === f.bindPort && sameListenAddress(g.bindAddress, f.bindAddress));
+        if (clash) {
+          throw new AppError('ALREADY_EXISTS', `${f.bindAddress}:${f.bindPort} is already the listen address of tunnel "${other.name}"`, {
+            hint: `Give this forward another port, or change "${other.name}".`,
+            details: { forwardId: f.id, otherProfileId: other.id },
+          });
+        }
+      }
+    }
+  }
+
+  /** The name of another running tunnel of this manager that listens on address:port. */
+  private runningHolder(exceptId: string, address: string, port: number): string | undefined {
+    for (const [id, entry] of this.runners) {
+      if (id === exceptId || !entry.runner.isRunning) continue;
+      const p = entry.runner.profile;
+      if (p.forwards.some((g) => g.kind !== 'remote' && g.bindPort === port && sameListenAddress(g.bindAddress, address))) return p.name;
+    }
+    return undefined;
+  }
+
   /** For this process only (never saved): unknown host keys are accepted and recorded, as ssh's accept-new. */
   acceptNewHostKeys(): void {
     this.unknownHostKeyOverride = 'accept-new';
@@ -144,6 +179,7 @@ export class TunnelManager implements Disposable {
       pool: this.deps.pool,
       log: this.deps.log,
       clock: this.clock,
+      holderOf: (address, port) => this.runningHolder(id, address, port),
     });
     const entry = { runner, sub: runner.onDidChange(() => this.onRunnerChange(id)), lastSeq: -1 };
     this.runners.set(id, entry);
@@ -263,3 +299,9 @@ export class TunnelManager implements Disposable {
   }
 }
 
+/** Whether two bind addresses conflict: the same address, or one of them all interfaces. */
+function sameListenAddress(a: string, b: string): boolean {
+  const norm = (x: string) => (x === 'localhost' ? '127.0.0.1' : x.toLowerCase());
+  const any = (x: string) => x === '0.0.0.0' || x === '::' || x === '*';
+  return norm(a) === norm(b) || any(a) || any(b);
+}

@@ -59,6 +59,8 @@ export interface RunnerDeps {
   pool: SshConnectionPool;
   clock?: Clock;
   log?: (line: string) => void;
+  /** Which of Drover's own tunnels listens on this address and port, if one does ("port in use" names it). */
+  holderOf?: (bindAddress: string, bindPort: number) => string | undefined;
 }
 
 /**
@@ -150,10 +152,16 @@ export class TunnelRunner implements Disposable {
         let appErr: AppError;
         if (err.code === 'EADDRINUSE') {
           f.state = 'port-in-use';
-          appErr = new AppError('PORT_IN_USE', `port in use: ${where} is taken by another program`, {
-            hint: `Find it with: ss -ltnp 'sport = :${f.spec.bindPort}'. Stop it, or give this forward another port.`,
-            details: { forwardId: f.spec.id, address: f.spec.bindAddress, port: f.spec.bindPort },
-          });
+          const holder = this.deps.holderOf?.(f.spec.bindAddress, f.spec.bindPort);
+          appErr = holder
+            ? new AppError('PORT_IN_USE', `port in use: ${where} is taken by Drover's own tunnel "${holder}"`, {
+                hint: `Stop "${holder}" first, or give this forward another port.`,
+                details: { forwardId: f.spec.id, address: f.spec.bindAddress, port: f.spec.bindPort, holder },
+              })
+            : new AppError('PORT_IN_USE', `port in use: ${where} is taken by another program`, {
+                hint: `Find it with: ss -ltnp 'sport = :${f.spec.bindPort}'. Stop it, or give this forward another port.`,
+                details: { forwardId: f.spec.id, address: f.spec.bindAddress, port: f.spec.bindPort },
+              });
         } else if (err.code === 'EACCES') {
           f.state = 'failed';
           appErr = new AppError('PERMISSION_DENIED', `not allowed to listen on ${where}`, { hint: 'Ports below 1024 need privileges; choose a port above 1024.' });

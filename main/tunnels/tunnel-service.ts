@@ -142,7 +142,31 @@ export async function importSshConfigHosts(opts: { file?: string; homeDir?: stri
 }
 
 export function importCommandLine(text: string, opts: { user?: string; allowLan?: boolean } = {}): ImportResult {
-  return draftToProfile(importTunnelCommand(text), opts);
+  try {
+    return draftToProfile(importTunnelCommand(text), opts);
+  } catch (err) {
+    throw locateInputError(err, text);
+  }
+}
+
+/**
+ * An import error with where it is in the line (details.at, details.length), so the dialog can
+ * highlight the offending part: the quoted value the message names, or the option it names.
+ */
+export function locateInputError(err: unknown, text: string): unknown {
+  if (!(err instanceof AppError) || err.code !== 'INVALID_INPUT' || typeof err.details?.at === 'number') return err;
+  const candidates: string[] = [];
+  for (const m of err.message.matchAll(/"((?:[^"\\]|\\.)+)"/g)) {
+    try {
+      candidates.push(JSON.parse(`"${m[1]}"`) as string);
+    } catch {}
+  }
+  for (const m of err.message.matchAll(/(?:^|\s)(-{1,2}[A-Za-z][\w-]*)/g)) candidates.push(m[1]!);
+  for (const c of candidates) {
+    const at = text.indexOf(c);
+    if (c && at >= 0) return new AppError(err.code, err.message, { ...(err.hint ? { hint: err.hint } : {}), details: { ...err.details, at, length: c.length }, cause: err });
+  }
+  return err;
 }
 
 /** The tunnels contract over the manager. */

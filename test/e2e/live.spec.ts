@@ -70,6 +70,15 @@ test('stale within 2 s when the web host dies, live again when it is back; an ss
     await expect(card).toHaveAttribute('data-state', 'up', { timeout: 20_000 }); // autostart in the new process
     await expect(card.getByTestId('tunnel-stop')).toBeEnabled();
     await expect(page.getByTestId('tunnels-live')).toHaveAttribute('data-look', 'live');
+    // Buttons are named by their words, not their icons ("Stop", not "pause Stop").
+    await expect(card.getByRole('button', { name: 'Stop', exact: true })).toBeVisible();
+    // Enter on a running tunnel asks before it drops connections.
+    await card.click({ position: { x: 5, y: 5 } });
+    await page.locator('body').press('Enter');
+    await expect(page.getByTestId('confirm-stop')).toContainText('every connection through it drops');
+    await expect(page.getByRole('dialog')).toContainText('Stop tunnel “live e2e”?');
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await expect(card).toHaveAttribute('data-state', 'up');
 
     // ---- sshd away for 10 s: the history shows one outage of about that length ----
     await sshd.down();
@@ -92,4 +101,15 @@ test('stale within 2 s when the web host dies, live again when it is back; an ss
     await sshd?.stop();
     await dir.remove();
   }
+});
+
+test('a line that cannot be imported marks the offending part and names it', async ({ page, drover }) => {
+  await page.goto(drover.url);
+  await page.getByTestId('nav-tunnels').click();
+  await page.locator('body').press('i');
+  await page.getByTestId('import-text').fill('ssh -N -L 127.0.0.1:99999:kafka:9092 svc@edge');
+  await expect(page.getByTestId('import-error')).toContainText('bad port "99999"');
+  await expect(page.getByTestId('import-offending-token')).toHaveText('99999');
+  await expect(page.getByTestId('import-error')).not.toContainText('highlighted');
+  await shot(page, 'import-error-en-light');
 });

@@ -146,3 +146,25 @@ describe('headless log lines', () => {
     expect(describeStatusChange('edge', up, failed)).toEqual(['tunnel edge: failed: login rejected', '  hint: check the key', '  forward -L 127.0.0.1:9092 → kafka:9092: failed: login rejected']);
   });
 });
+
+describe('profile rules', () => {
+  it('refuses a second profile with the same name or the same listen address, naming the other', async () => {
+    const manager = new TunnelManager({ pool: offlinePool() });
+    const a = importCommandLine('ssh -L 127.0.0.1:9092:kafka:9092 svc@edge').profile;
+    await manager.save({ ...a, id: 'a', name: 'edge kafka' });
+    await expect(manager.save({ ...a, id: 'b', name: 'Edge Kafka', forwards: [{ ...a.forwards[0]!, bindPort: 9093 }] })).rejects.toMatchObject({
+      code: 'ALREADY_EXISTS',
+      message: expect.stringMatching(/named "edge kafka"/),
+    });
+    await expect(manager.save({ ...a, id: 'c', name: 'other' })).rejects.toMatchObject({
+      code: 'ALREADY_EXISTS',
+      message: expect.stringMatching(/127\.0\.0\.1:9092 is already the listen address of tunnel "edge kafka"/),
+    });
+    // All interfaces clash with loopback on the same port; another port does not.
+    await expect(manager.save({ ...a, id: 'd', name: 'any', forwards: [{ ...a.forwards[0]!, bindAddress: '0.0.0.0', allowLan: true }] })).rejects.toMatchObject({ code: 'ALREADY_EXISTS' });
+    await expect(manager.save({ ...a, id: 'e', name: 'fine', forwards: [{ ...a.forwards[0]!, bindPort: 9094 }] })).resolves.toMatchObject({ id: 'e' });
+    // Saving the same profile again (an edit) is fine.
+    await expect(manager.save({ ...a, id: 'a', name: 'edge kafka' })).resolves.toMatchObject({ id: 'a' });
+    manager.dispose();
+  });
+});

@@ -43,7 +43,8 @@ export function Shell() {
   const current = pageById(page);
   const Page = current.component;
 
-  // Our own CSS reads the theme's colors through these variables (see global.css).
+  // Our own CSS reads the theme's colors through these variables (see global.css). They are set on
+  // the document root, so dialogs and popovers (rendered outside the shell) see them too.
   const vars = {
     '--drover-ok': token.colorSuccess,
     '--drover-warning': token.colorWarning,
@@ -65,6 +66,10 @@ export function Shell() {
     '--drover-fill': token.colorFillTertiary,
     '--drover-font-mono': token.fontFamilyCode,
   } as CSSProperties;
+  useEffect(() => {
+    const style = document.documentElement.style;
+    for (const [name, value] of Object.entries(vars as Record<string, string>)) style.setProperty(name, value);
+  });
 
   return (
     <Layout className="drover-shell" style={vars} data-testid="shell" data-theme={resolvedTheme} data-language={resolvedLanguage}>
@@ -125,7 +130,7 @@ export function Shell() {
               <Button
                 size="small"
                 type="text"
-                icon={<QuestionCircleOutlined />}
+                icon={<QuestionCircleOutlined aria-hidden />}
                 aria-label={t('header.shortcuts')}
                 onClick={() => setHelpOpen(true)}
                 data-testid="shortcuts-button"

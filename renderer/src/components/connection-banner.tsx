@@ -29,7 +29,7 @@ export function ConnectionBanner() {
         </>
       }
       action={
-        <Button size="small" icon={<ReloadOutlined />} onClick={retryNow}>
+        <Button size="small" icon={<ReloadOutlined aria-hidden />} onClick={retryNow}>
           {t('connection.retryNow')}
         </Button>
       }

@@ -40,7 +40,7 @@ export function ConnectionIndicator() {
     <div className="drover-connection-details" data-testid="connection-details">
       <Descriptions size="small" column={1} bordered items={items} styles={{ label: { whiteSpace: 'nowrap' } }} />
       {state.status !== 'open' && state.status !== 'connecting' && (
-        <Button size="small" icon={<ReloadOutlined />} onClick={retryNow} style={{ marginTop: 8 }} data-testid="connection-retry">
+        <Button size="small" icon={<ReloadOutlined aria-hidden />} onClick={retryNow} style={{ marginTop: 8 }} data-testid="connection-retry">
           {t('connection.retryNow')}
         </Button>
       )}

@@ -115,7 +115,7 @@ function HostKeyBody({ prompt, position, total }: { prompt: HostKeyPrompt; posit
           {prompt.fingerprintSha256}
         </span>
         <Tooltip title={copied ? t('hostKey.copied') : t('hostKey.copy')}>
-          <Button type="text" size="small" icon={<CopyOutlined />} onClick={copy} aria-label={t('hostKey.copy')} />
+          <Button type="text" size="small" icon={<CopyOutlined aria-hidden />} onClick={copy} aria-label={t('hostKey.copy')} />
         </Tooltip>
       </Flex>
       <Alert
@@ -146,7 +146,7 @@ function HostKeyBody({ prompt, position, total }: { prompt: HostKeyPrompt; posit
         </Button>
         <Button
           type="primary"
-          icon={<SafetyCertificateOutlined />}
+          icon={<SafetyCertificateOutlined aria-hidden />}
           loading={answering === prompt.id}
           disabled={expired || answering !== null}
           onClick={() => void answer(prompt.id, true)}

@@ -31,7 +31,7 @@ export function LanguageSwitcher() {
         onClick: ({ key }) => void setLanguage(key as UiLanguage),
       }}
     >
-      <Button size="small" type="text" icon={<GlobalOutlined />} aria-label={t('header.language')} title={t('header.language')} data-testid="language-switcher">
+      <Button size="small" type="text" icon={<GlobalOutlined aria-hidden />} aria-label={t('header.language')} title={t('header.language')} data-testid="language-switcher">
         {t(resolved === 'zh-CN' ? 'language.zhCN' : 'language.en')}
         <DownOutlined className="drover-caret" />
       </Button>

@@ -168,7 +168,7 @@ export const en = {
     },
     INVALID_INPUT: {
       title: 'Invalid input',
-      hint: 'Check the highlighted values and try again.',
+      hint: 'Check the value the message names and try again.',
     },
     INVALID_OUTPUT: {
       title: 'Unexpected reply from the service',

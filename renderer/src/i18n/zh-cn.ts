@@ -158,7 +158,7 @@ export const zhCN: Translation<typeof en> = {
     },
     INVALID_INPUT: {
       title: '输入无效',
-      hint: '请检查标出的值后重试。',
+      hint: '请检查消息中指出的值后重试。',
     },
     INVALID_OUTPUT: {
       title: '服务返回了意外结果',

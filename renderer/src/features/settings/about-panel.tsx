@@ -30,7 +30,7 @@ export function AboutPanel() {
       size="small"
       data-testid="about-panel"
       extra={
-        <Button size="small" type="text" icon={<ReloadOutlined />} loading={infoLoading} onClick={() => void refreshInfo()}>
+        <Button size="small" type="text" icon={<ReloadOutlined aria-hidden />} loading={infoLoading} onClick={() => void refreshInfo()}>
           {t('about.reload')}
         </Button>
       }
@@ -65,7 +65,7 @@ export function AboutPanel() {
         {t('about.pingIntro')} ({t(`connection.transport.${transport}`)})
       </Typography.Paragraph>
       <Flex gap={12} align="flex-start" wrap>
-        <Button icon={<SendOutlined />} onClick={() => void sendPing()} loading={ping.status === 'pending'} data-testid="ping-button">
+        <Button icon={<SendOutlined aria-hidden />} onClick={() => void sendPing()} loading={ping.status === 'pending'} data-testid="ping-button">
           {t('about.ping')}
         </Button>
         {ping.status !== 'idle' && (
@@ -86,11 +86,11 @@ export function AboutPanel() {
                         <Flex gap={8} align="center">
                           {mono(ping.echo, 'ping-echo')}
                           {ping.echo === ping.sent ? (
-                            <Tag color="success" icon={<CheckCircleOutlined />}>
+                            <Tag color="success" icon={<CheckCircleOutlined aria-hidden />}>
                               {t('about.pingMatch')}
                             </Tag>
                           ) : (
-                            <Tag color="error" icon={<CloseCircleOutlined />}>
+                            <Tag color="error" icon={<CloseCircleOutlined aria-hidden />}>
                               {t('about.pingMismatch')}
                             </Tag>
                           )}

@@ -121,7 +121,7 @@ function UnlockForm({ create }: { create: boolean }) {
           <Input.Password value={confirm} onChange={(e) => setConfirm(e.target.value)} autoComplete="new-password" data-testid="secrets-passphrase-confirm" />
         </Form.Item>
       )}
-      <Button type="primary" htmlType="submit" icon={<UnlockOutlined />} disabled={!ready} loading={busy === 'unlock'} data-testid="secrets-unlock">
+      <Button type="primary" htmlType="submit" icon={<UnlockOutlined aria-hidden />} disabled={!ready} loading={busy === 'unlock'} data-testid="secrets-unlock">
         {create ? t('secrets.create') : t('secrets.unlock')}
       </Button>
     </Form>
@@ -133,7 +133,7 @@ function LockButton() {
   const busy = useSecretsStore(selectSecretsBusy);
   const lock = useSecretsStore((s) => s.lock);
   return (
-    <Button icon={<LockOutlined />} onClick={() => void lock()} loading={busy === 'lock'} data-testid="secrets-lock">
+    <Button icon={<LockOutlined aria-hidden />} onClick={() => void lock()} loading={busy === 'lock'} data-testid="secrets-lock">
       {t('secrets.lock')}
     </Button>
   );

@@ -201,11 +201,11 @@ export function NewTerminalDialog({ initialKind, onClose }: { initialKind: NewTe
                             </Form.Item>
                           </Col>
                           <Col flex="32px">
-                            <Button type="text" icon={<DeleteOutlined />} onClick={() => remove(f.name)} aria-label="remove" />
+                            <Button type="text" icon={<DeleteOutlined aria-hidden />} onClick={() => remove(f.name)} aria-label="remove" />
                           </Col>
                         </Row>
                       ))}
-                      <Button type="dashed" size="small" icon={<PlusOutlined />} onClick={() => add({ spec: '', identity: '' })} disabled={fields.length >= 8} data-testid="new-terminal-add-jump">
+                      <Button type="dashed" size="small" icon={<PlusOutlined aria-hidden />} onClick={() => add({ spec: '', identity: '' })} disabled={fields.length >= 8} data-testid="new-terminal-add-jump">
                         {t('terminal.dialog.addJump')}
                       </Button>
                     </>

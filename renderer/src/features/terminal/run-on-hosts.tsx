@@ -118,7 +118,7 @@ export function RunOnHosts() {
                 className="drover-mono"
                 data-testid="run-add-host"
               />
-              <Button icon={<PlusOutlined />} onClick={addHost} disabled={!addText.trim() || !addValid} data-testid="run-add-host-button">
+              <Button icon={<PlusOutlined aria-hidden />} onClick={addHost} disabled={!addText.trim() || !addValid} data-testid="run-add-host-button">
                 {t('terminal.run.add')}
               </Button>
             </Space.Compact>
@@ -189,7 +189,7 @@ export function RunOnHosts() {
               </Space>
               <div style={{ flex: 1 }} />
               {run?.running ? (
-                <Button danger icon={<StopOutlined />} onClick={() => store.getState().cancelRun()} data-testid="run-stop">
+                <Button danger icon={<StopOutlined aria-hidden />} onClick={() => store.getState().cancelRun()} data-testid="run-stop">
                   {t('terminal.run.stop')}
                 </Button>
               ) : (
@@ -220,7 +220,7 @@ export function RunOnHosts() {
                 okButtonProps={{ 'data-testid': 'run-confirm' }}
                 disabled={!canRun}
               >
-                <Button type="primary" icon={<PlayCircleOutlined />} disabled={!canRun} data-testid="run-start">
+                <Button type="primary" icon={<PlayCircleOutlined aria-hidden />} disabled={!canRun} data-testid="run-start">
                   {t('terminal.run.run', { count: selected.length })}
                 </Button>
               </Popconfirm>

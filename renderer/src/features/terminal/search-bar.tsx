@@ -121,13 +121,13 @@ export function SearchBar({ screen, mode, onClose }: { screen: XtermScreen; mode
         {count}
       </span>
       <Tooltip title={t('terminal.search.previous')}>
-        <Button size="small" type="text" icon={<ArrowUpOutlined />} aria-label={t('terminal.search.previous')} onClick={() => find(query, 'previous')} />
+        <Button size="small" type="text" icon={<ArrowUpOutlined aria-hidden />} aria-label={t('terminal.search.previous')} onClick={() => find(query, 'previous')} />
       </Tooltip>
       <Tooltip title={t('terminal.search.next')}>
-        <Button size="small" type="text" icon={<ArrowDownOutlined />} aria-label={t('terminal.search.next')} onClick={() => find(query, 'next')} />
+        <Button size="small" type="text" icon={<ArrowDownOutlined aria-hidden />} aria-label={t('terminal.search.next')} onClick={() => find(query, 'next')} />
       </Tooltip>
       <Tooltip title={t('terminal.search.close')}>
-        <Button size="small" type="text" icon={<CloseOutlined />} aria-label={t('terminal.search.close')} onClick={close} />
+        <Button size="small" type="text" icon={<CloseOutlined aria-hidden />} aria-label={t('terminal.search.close')} onClick={close} />
       </Tooltip>
     </div>
   );

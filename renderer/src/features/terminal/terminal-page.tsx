@@ -81,7 +81,7 @@ function NewTerminalButton({ onNew }: { onNew: (kind: NewTerminalKind) => void }
   };
   return (
     <Space.Compact>
-      <Button type="primary" icon={<PlusOutlined />} onClick={() => store.getState().openTerminal({ kind: 'local' })} data-testid="terminal-new-local">
+      <Button type="primary" icon={<PlusOutlined aria-hidden />} onClick={() => store.getState().openTerminal({ kind: 'local' })} data-testid="terminal-new-local">
         {t('terminal.localShell')}
       </Button>
       <Dropdown
@@ -92,9 +92,9 @@ function NewTerminalButton({ onNew }: { onNew: (kind: NewTerminalKind) => void }
           if (open) void store.getState().loadProfiles();
         }}
       >
-        <Button type="primary" icon={<DownOutlined />} aria-label={t('terminal.newTerminal')} data-testid="terminal-new-menu" />
+        <Button type="primary" icon={<DownOutlined aria-hidden />} aria-label={t('terminal.newTerminal')} data-testid="terminal-new-menu" />
       </Dropdown>
-      <Button icon={<CodeOutlined />} onClick={() => onNew('ssh')} data-testid="terminal-new-ssh">
+      <Button icon={<CodeOutlined aria-hidden />} onClick={() => onNew('ssh')} data-testid="terminal-new-ssh">
         {t('terminal.sshEllipsis')}
       </Button>
     </Space.Compact>
@@ -122,27 +122,27 @@ function TerminalTools({ onNew }: { onNew: (kind: NewTerminalKind) => void }) {
       <NewTerminalButton onNew={onNew} />
       <Tooltip title={t('terminal.tools.broadcastKey')}>
         {broadcast ? (
-          <Button danger type="primary" icon={<NotificationOutlined />} onClick={() => store.getState().stopBroadcast()} data-testid="terminal-broadcast-toggle" data-broadcast="on">
+          <Button danger type="primary" icon={<NotificationOutlined aria-hidden />} onClick={() => store.getState().stopBroadcast()} data-testid="terminal-broadcast-toggle" data-broadcast="on">
             {t('terminal.tools.broadcastStop', { count: broadcast.length })}
           </Button>
         ) : (
-          <Button icon={<NotificationOutlined />} onClick={() => store.getState().startBroadcast()} disabled={tabs.length < 2} data-testid="terminal-broadcast-toggle" data-broadcast="off">
+          <Button icon={<NotificationOutlined aria-hidden />} onClick={() => store.getState().startBroadcast()} disabled={tabs.length < 2} data-testid="terminal-broadcast-toggle" data-broadcast="off">
             {t('terminal.tools.broadcast')}
           </Button>
         )}
       </Tooltip>
       <Space.Compact>
         <Tooltip title={t('terminal.tools.find')}>
-          <Button icon={<SearchOutlined />} disabled={!screen} onClick={() => screen?.requestFind()} aria-label={t('terminal.tools.find')} data-testid="terminal-find" />
+          <Button icon={<SearchOutlined aria-hidden />} disabled={!screen} onClick={() => screen?.requestFind()} aria-label={t('terminal.tools.find')} data-testid="terminal-find" />
         </Tooltip>
         <Tooltip title={t('terminal.tools.copy')}>
-          <Button icon={<CopyOutlined />} disabled={!screen} onClick={() => void screen?.copySelection('key')} aria-label={t('terminal.tools.copy')} />
+          <Button icon={<CopyOutlined aria-hidden />} disabled={!screen} onClick={() => void screen?.copySelection('key')} aria-label={t('terminal.tools.copy')} />
         </Tooltip>
         <Tooltip title={t('terminal.tools.paste')}>
-          <Button icon={<SnippetsOutlined />} disabled={!screen || active?.status !== 'running'} onClick={() => screen?.pasteFromClipboard()} aria-label={t('terminal.tools.paste')} />
+          <Button icon={<SnippetsOutlined aria-hidden />} disabled={!screen || active?.status !== 'running'} onClick={() => screen?.pasteFromClipboard()} aria-label={t('terminal.tools.paste')} />
         </Tooltip>
         <Tooltip title={t('terminal.tools.save')}>
-          <Button icon={<DownloadOutlined />} disabled={!screen} onClick={save} aria-label={t('terminal.tools.save')} data-testid="terminal-save" />
+          <Button icon={<DownloadOutlined aria-hidden />} disabled={!screen} onClick={save} aria-label={t('terminal.tools.save')} data-testid="terminal-save" />
         </Tooltip>
       </Space.Compact>
       <TerminalSettingsButton />
@@ -163,10 +163,10 @@ function TerminalWorkspace({ onNew }: { onNew: (kind: NewTerminalKind) => void }
         <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={<span>{t('terminal.empty.title')}</span>}>
           <p className="drover-term-empty-text">{t('terminal.empty.text')}</p>
           <Space>
-            <Button type="primary" icon={<DesktopOutlined />} onClick={() => store.getState().openTerminal({ kind: 'local' })} data-testid="terminal-empty-local">
+            <Button type="primary" icon={<DesktopOutlined aria-hidden />} onClick={() => store.getState().openTerminal({ kind: 'local' })} data-testid="terminal-empty-local">
               {t('terminal.localShell')}
             </Button>
-            <Button icon={<CodeOutlined />} onClick={() => onNew('ssh')} data-testid="terminal-empty-ssh">
+            <Button icon={<CodeOutlined aria-hidden />} onClick={() => onNew('ssh')} data-testid="terminal-empty-ssh">
               {t('terminal.sshEllipsis')}
             </Button>
           </Space>

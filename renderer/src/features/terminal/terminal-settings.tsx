@@ -86,7 +86,7 @@ export function TerminalSettingsButton() {
   return (
     <Popover content={content} title={t('terminal.settings.title')} trigger="click" placement="bottomRight">
       <Tooltip title={t('terminal.tools.settings')}>
-        <Button icon={<SettingOutlined />} aria-label={t('terminal.tools.settings')} data-testid="terminal-settings-button" />
+        <Button icon={<SettingOutlined aria-hidden />} aria-label={t('terminal.tools.settings')} data-testid="terminal-settings-button" />
       </Tooltip>
     </Popover>
   );

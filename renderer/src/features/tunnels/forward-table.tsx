@@ -118,7 +118,7 @@ function ForwardLabel({ forward: f }: { forward: ForwardStatus }) {
       )}
       {f.exposesLan && (
         <Tooltip title={t('tunnels.forward.lanHelp')}>
-          <Tag color="warning" icon={<WarningOutlined />} className="drover-lan-tag" data-testid="forward-lan">
+          <Tag color="warning" icon={<WarningOutlined aria-hidden />} className="drover-lan-tag" data-testid="forward-lan">
             {t('tunnels.forward.lan')}
           </Tag>
         </Tooltip>

@@ -96,6 +96,11 @@ export const tunnelsEn = {
       probeFailed: 'Probe failed: {{error}}',
       stoppedWithTunnel: 'Stopped with the tunnel (see the cause above)',
     },
+    confirmStop: {
+      title: 'Stop tunnel “{{name}}”?',
+      body: 'Its ports close and every connection through it drops.',
+      ok: 'Stop tunnel',
+    },
     confirmDelete: {
       title: 'Delete tunnel “{{name}}”?',
       body: 'Its profile is removed from Drover. This cannot be undone.',
@@ -217,7 +222,7 @@ export const tunnelsEn = {
       new: 'New tunnel',
       import: 'Import an autossh line',
       select: 'Select the next / previous tunnel',
-      toggle: 'Start or stop the selected tunnel',
+      toggle: 'Start the selected tunnel, or stop it (after asking)',
       retry: 'Retry the selected tunnel now',
       edit: 'Edit the selected tunnel',
       delete: 'Delete the selected tunnel (asks first)',

@@ -98,6 +98,11 @@ export const tunnelsZhCN: Translation<typeof tunnelsEn> = {
       probeFailed: '探测失败：{{error}}',
       stoppedWithTunnel: '随隧道一同停止（原因见上方）',
     },
+    confirmStop: {
+      title: '停止隧道“{{name}}”？',
+      body: '它的端口会关闭，经过它的所有连接都会断开。',
+      ok: '停止隧道',
+    },
     confirmDelete: {
       title: '删除隧道“{{name}}”？',
       body: '其配置将从 Drover 中删除，且无法撤销。',
@@ -218,7 +223,7 @@ export const tunnelsZhCN: Translation<typeof tunnelsEn> = {
       new: '新建隧道',
       import: '导入 autossh 命令',
       select: '选择下一个 / 上一个隧道',
-      toggle: '启动或停止所选隧道',
+      toggle: '启动所选隧道，或（确认后）停止它',
       retry: '立即重试所选隧道',
       edit: '编辑所选隧道',
       delete: '删除所选隧道（会先确认）',

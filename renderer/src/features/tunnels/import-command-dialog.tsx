@@ -155,7 +155,18 @@ function ImportCommandBody({ onClose, onSaved, onEdit }: ImportDialogProps) {
             </Flex>
           )}
           {!parsing && parseError && (
-            <Alert type="error" showIcon title={t('tunnels.import.cannotParse')} description={<ErrorDetails error={parseError} />} data-testid="import-error" />
+            <Alert
+              type="error"
+              showIcon
+              title={t('tunnels.import.cannotParse')}
+              description={
+                <>
+                  <Offending text={text} error={parseError} />
+                  <ErrorDetails error={parseError} />
+                </>
+              }
+              data-testid="import-error"
+            />
           )}
           {!parsing && !parseError && !result && <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('tunnels.import.empty')} style={{ margin: '12px 0' }} />}
           {result && !parseError && (
@@ -189,10 +200,10 @@ function ImportCommandBody({ onClose, onSaved, onEdit }: ImportDialogProps) {
           </Typography.Text>
           <Flex gap={8}>
             <Button onClick={onClose}>{t('tunnels.form.cancel')}</Button>
-            <Button icon={<EditOutlined />} disabled={!fresh} onClick={edit} data-testid="import-edit">
+            <Button icon={<EditOutlined aria-hidden />} disabled={!fresh} onClick={edit} data-testid="import-edit">
               {t('tunnels.import.edit')}
             </Button>
-            <Button type="primary" icon={<ImportOutlined />} disabled={!fresh || lanMissing.length > 0} loading={saving} onClick={() => void submit()} data-testid="import-save">
+            <Button type="primary" icon={<ImportOutlined aria-hidden />} disabled={!fresh || lanMissing.length > 0} loading={saving} onClick={() => void submit()} data-testid="import-save">
               {t('tunnels.import.save')}
             </Button>
           </Flex>
@@ -366,5 +377,23 @@ export function Warnings({ warnings, testId = 'import-warnings' }: { warnings: I
         </ul>
       }
     />
+  );
+}
+
+/** The pasted line with the part the error is about marked (the service says where). */
+function Offending({ text, error }: { text: string; error: AppError }) {
+  const at = error.details?.at;
+  if (typeof at !== 'number' || at < 0 || at > text.length) return null;
+  const length = typeof error.details?.length === 'number' && error.details.length > 0 ? error.details.length : 1;
+  const from = Math.max(0, at - 60);
+  const to = Math.min(text.length, at + length + 60);
+  return (
+    <code className="drover-import-offending drover-mono" data-testid="import-offending">
+      {from > 0 ? '…' : ''}
+      {text.slice(from, at)}
+      <mark data-testid="import-offending-token">{text.slice(at, at + length) || ' '}</mark>
+      {text.slice(at + length, to)}
+      {to < text.length ? '…' : ''}
+    </code>
   );
 }

@@ -75,7 +75,7 @@ function SshConfigBody({ onClose, onUse }: { onClose(): void; onUse(init: Tunnel
         title={t('tunnels.sshConfig.cannotRead')}
         description={<ErrorDetails error={load.error} action="importSshConfig" />}
         action={
-          <Button size="small" icon={<ReloadOutlined />} onClick={() => void fetchHosts()}>
+          <Button size="small" icon={<ReloadOutlined aria-hidden />} onClick={() => void fetchHosts()}>
             {t('tunnels.sshConfig.reload')}
           </Button>
         }

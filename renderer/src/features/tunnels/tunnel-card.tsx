@@ -68,7 +68,7 @@ export const TunnelCard = memo(function TunnelCard({ profile, selected, onSelect
           )}
           <StartStopButton profile={profile} running={running} busy={busy} disabled={!fresh} />
           <Tooltip title={`${t('tunnels.card.edit')} (E)`}>
-            <Button icon={<EditOutlined />} onClick={() => onEdit(profile.id)} disabled={!fresh} aria-label={t('tunnels.card.edit')} data-testid="tunnel-edit" />
+            <Button icon={<EditOutlined aria-hidden />} onClick={() => onEdit(profile.id)} disabled={!fresh} aria-label={t('tunnels.card.edit')} data-testid="tunnel-edit" />
           </Tooltip>
           <DeleteButton profile={profile} running={running} disabled={!fresh} />
         </Flex>
@@ -116,7 +116,7 @@ function StartStopButton({ profile, running, busy, disabled }: { profile: Tunnel
   if (running) {
     return (
       <Tooltip title={`${t('tunnels.card.stop')} (Enter)`}>
-        <Button icon={<PauseOutlined />} loading={busy === 'stop'} disabled={disabled || (busy !== undefined && busy !== 'stop')} onClick={() => void stop(profile.id)} data-testid="tunnel-stop">
+        <Button icon={<PauseOutlined aria-hidden />} loading={busy === 'stop'} disabled={disabled || (busy !== undefined && busy !== 'stop')} onClick={() => void stop(profile.id)} data-testid="tunnel-stop">
           {t('tunnels.card.stop')}
         </Button>
       </Tooltip>
@@ -126,7 +126,7 @@ function StartStopButton({ profile, running, busy, disabled }: { profile: Tunnel
     <Tooltip title={`${t('tunnels.card.start')} (Enter)`}>
       <Button
         type="primary"
-        icon={<CaretRightOutlined />}
+        icon={<CaretRightOutlined aria-hidden />}
         loading={busy === 'start'}
         disabled={disabled || (busy !== undefined && busy !== 'start')}
         onClick={() => void start(profile.id)}
@@ -146,7 +146,7 @@ function RetryButton({ profile, status, disabled }: { profile: TunnelProfile; st
   return (
     <Tooltip title={t('tunnels.card.retryHelp')}>
       <Button
-        icon={<ReloadOutlined />}
+        icon={<ReloadOutlined aria-hidden />}
         loading={busy === 'retry'}
         disabled={disabled || (busy !== undefined && busy !== 'retry')}
         onClick={() => void retryNow(profile.id)}
@@ -164,9 +164,25 @@ function DeleteButton({ profile, running, disabled }: { profile: TunnelProfile; 
   const confirm = useConfirmDelete();
   return (
     <Tooltip title={`${t('tunnels.card.delete')} (Del)`}>
-      <Button danger icon={<DeleteOutlined />} disabled={disabled} onClick={() => confirm(profile, running)} aria-label={t('tunnels.card.delete')} data-testid="tunnel-delete" />
+      <Button danger icon={<DeleteOutlined aria-hidden />} disabled={disabled} onClick={() => confirm(profile, running)} aria-label={t('tunnels.card.delete')} data-testid="tunnel-delete" />
     </Tooltip>
   );
+}
+
+/** Stopping from the keyboard names the tunnel and asks: a stray Enter must not drop live connections. */
+export function useConfirmStop(): (profile: TunnelProfile) => void {
+  const { t } = useTranslation();
+  const { modal } = App.useApp();
+  const stop = useTunnelsStore((s) => s.stop);
+  return (profile) => {
+    modal.confirm({
+      title: t('tunnels.confirmStop.title', { name: profile.name }),
+      content: <div data-testid="confirm-stop">{t('tunnels.confirmStop.body')}</div>,
+      okText: t('tunnels.confirmStop.ok'),
+      okButtonProps: { danger: true, ...({ 'data-testid': 'confirm-stop-ok' } as Record<string, string>) },
+      onOk: () => stop(profile.id),
+    });
+  };
 }
 
 /** Deleting names the tunnel and says what happens to a running one; nothing else deletes. */
@@ -264,7 +280,7 @@ function HostKeyWaiting({ profile, status }: { profile: TunnelProfile; status: T
       className="drover-tunnel-cause"
       type="info"
       showIcon
-      icon={<SafetyCertificateOutlined />}
+      icon={<SafetyCertificateOutlined aria-hidden />}
       data-testid="tunnel-hostkey-waiting"
       title={t('tunnels.card.hostKeyWaiting', { host: `${prompt.host}:${prompt.port}` })}
       action={

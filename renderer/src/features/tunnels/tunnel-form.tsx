@@ -425,19 +425,19 @@ function JumpList() {
               </Form.Item>
               <Flex gap={2}>
                 <Tooltip title={t('tunnels.form.moveUp')}>
-                  <Button type="text" size="small" icon={<ArrowUpOutlined />} disabled={index === 0} onClick={() => move(index, index - 1)} aria-label={t('tunnels.form.moveUp')} />
+                  <Button type="text" size="small" icon={<ArrowUpOutlined aria-hidden />} disabled={index === 0} onClick={() => move(index, index - 1)} aria-label={t('tunnels.form.moveUp')} />
                 </Tooltip>
                 <Tooltip title={t('tunnels.form.moveDown')}>
-                  <Button type="text" size="small" icon={<ArrowDownOutlined />} disabled={index === fields.length - 1} onClick={() => move(index, index + 1)} aria-label={t('tunnels.form.moveDown')} />
+                  <Button type="text" size="small" icon={<ArrowDownOutlined aria-hidden />} disabled={index === fields.length - 1} onClick={() => move(index, index + 1)} aria-label={t('tunnels.form.moveDown')} />
                 </Tooltip>
                 <Tooltip title={t('tunnels.form.removeJump')}>
-                  <Button type="text" size="small" danger icon={<DeleteOutlined />} onClick={() => remove(field.name)} aria-label={t('tunnels.form.removeJump')} />
+                  <Button type="text" size="small" danger icon={<DeleteOutlined aria-hidden />} onClick={() => remove(field.name)} aria-label={t('tunnels.form.removeJump')} />
                 </Tooltip>
               </Flex>
             </div>
           ))}
           {fields.length > 1 && <Typography.Paragraph type="secondary">{t('tunnels.form.jumpOrder')}</Typography.Paragraph>}
-          <Button icon={<PlusOutlined />} onClick={() => add({ host: '', port: 22, user: '', identityFiles: [] })} disabled={fields.length >= 8} data-testid="tunnel-form-add-jump">
+          <Button icon={<PlusOutlined aria-hidden />} onClick={() => add({ host: '', port: 22, user: '', identityFiles: [] })} disabled={fields.length >= 8} data-testid="tunnel-form-add-jump">
             {t('tunnels.form.addJump')}
           </Button>
         </div>
@@ -483,7 +483,7 @@ function ForwardList({ form }: { form: FormInstance<TunnelFormValues> }) {
             <ForwardRow key={field.key} name={field.name} form={form} onRemove={fields.length > 1 ? () => remove(field.name) : undefined} />
           ))}
           <Form.ErrorList errors={errors} />
-          <Button icon={<PlusOutlined />} onClick={() => add(emptyForward(nextId()))} disabled={fields.length >= 256} data-testid="tunnel-form-add-forward">
+          <Button icon={<PlusOutlined aria-hidden />} onClick={() => add(emptyForward(nextId()))} disabled={fields.length >= 256} data-testid="tunnel-form-add-forward">
             {t('tunnels.form.addForward')}
           </Button>
         </div>
@@ -552,7 +552,7 @@ function ForwardRow({ name, form, onRemove }: { name: number; form: FormInstance
           </Form.Item>
         )}
         <Tooltip title={onRemove ? t('tunnels.form.removeForward') : t('tunnels.form.needForward')}>
-          <Button type="text" danger icon={<DeleteOutlined />} onClick={onRemove} disabled={!onRemove} aria-label={t('tunnels.form.removeForward')} />
+          <Button type="text" danger icon={<DeleteOutlined aria-hidden />} onClick={onRemove} disabled={!onRemove} aria-label={t('tunnels.form.removeForward')} />
         </Tooltip>
       </div>
       {exposes && (

@@ -9,7 +9,7 @@ import { tunnelsStoreKey, useTunnelsStore } from './tunnels-hooks';
 import { isRunningState, selectTunnelOrder, selectTunnelProfiles, selectTunnelStreamError, selectTunnelsLive, selectTunnelsLoaded, type TunnelsState } from './tunnels-store';
 import { ImportCommandDialog } from './import-command-dialog';
 import { ImportSshConfigDialog } from './import-ssh-config-dialog';
-import { TunnelCard, useConfirmDelete } from './tunnel-card';
+import { TunnelCard, useConfirmDelete, useConfirmStop } from './tunnel-card';
 import { blankValues, profileToValues, TunnelFormDrawer, type TunnelFormInit } from './tunnel-form';
 import './tunnels.css';
 
@@ -63,6 +63,8 @@ export function TunnelsPage() {
   const toggle = useTunnelsStore((s) => s.toggle);
   const retryNow = useTunnelsStore((s) => s.retryNow);
   const confirmDelete = useConfirmDelete();
+  const confirmStop = useConfirmStop();
+  const start = useTunnelsStore((s) => s.start);
 
   const [selected, setSelected] = useState<string | null>(null);
   const [importOpen, setImportOpen] = useState(false);
@@ -82,9 +84,9 @@ export function TunnelsPage() {
   const current = selected !== null && profiles[selected] ? selected : null;
 
   // Page keys, through a ref so the listener is bound once.
-  const keys = useRef({ order, current, profiles, openNew, openEdit, toggle, retryNow, confirmDelete, tunnelsStore });
+  const keys = useRef({ order, current, profiles, openNew, openEdit, toggle, start, retryNow, confirmDelete, confirmStop, tunnelsStore });
   useEffect(() => {
-    keys.current = { order, current, profiles, openNew, openEdit, toggle, retryNow, confirmDelete, tunnelsStore };
+    keys.current = { order, current, profiles, openNew, openEdit, toggle, start, retryNow, confirmDelete, confirmStop, tunnelsStore };
   });
   useEffect(() => {
     const onKeyDown = (e: KeyboardEvent) => {
@@ -106,7 +108,12 @@ export function TunnelsPage() {
       else if (key === 'i') setImportOpen(true);
       else if (key === 'ArrowDown' || key === 'j') move(1);
       else if (key === 'ArrowUp' || key === 'k') move(-1);
-      else if ((key === 'Enter' || key === ' ') && k.current && fresh && !activatesItself(e.target)) void k.toggle(k.current);
+      else if ((key === 'Enter' || key === ' ') && k.current && fresh && !activatesItself(e.target)) {
+        const p = k.profiles[k.current];
+        const running = isRunningState(k.tunnelsStore.getState().statuses[k.current]?.state ?? 'stopped');
+        if (running && p) k.confirmStop(p);
+        else void k.start(k.current);
+      }
       else if (key === 'r' && k.current && fresh) {
         const state = k.tunnelsStore.getState().statuses[k.current]?.state;
         if (state === 'backoff' || state === 'failed' || state === 'waiting') void k.retryNow(k.current);
@@ -135,17 +142,17 @@ export function TunnelsPage() {
   const actions = (
     <Flex gap={8} wrap>
       <Tooltip title={t('tunnels.toolbar.importSshConfigHelp')}>
-        <Button icon={<FileTextOutlined />} onClick={() => setSshConfigOpen(true)} data-testid="tunnels-import-ssh-config">
+        <Button icon={<FileTextOutlined aria-hidden />} onClick={() => setSshConfigOpen(true)} data-testid="tunnels-import-ssh-config">
           {t('tunnels.toolbar.importSshConfig')}
         </Button>
       </Tooltip>
       <Tooltip title={`${t('tunnels.toolbar.importHelp')} (I)`}>
-        <Button icon={<ImportOutlined />} onClick={() => setImportOpen(true)} data-testid="tunnels-import">
+        <Button icon={<ImportOutlined aria-hidden />} onClick={() => setImportOpen(true)} data-testid="tunnels-import">
           {t('tunnels.toolbar.import')}
         </Button>
       </Tooltip>
       <Tooltip title={`${t('tunnels.toolbar.new')} (N)`}>
-        <Button type="primary" icon={<PlusOutlined />} onClick={openNew} data-testid="tunnels-new">
+        <Button type="primary" icon={<PlusOutlined aria-hidden />} onClick={openNew} data-testid="tunnels-new">
           {t('tunnels.toolbar.new')}
         </Button>
       </Tooltip>
