@@ -37,6 +37,8 @@ export interface ConnectionLease extends Disposable {
 export interface SlotInfo {
   key: string;
   label: string;
+  /** Listeners on the connection's state (a leak check: stays flat as tabs and tunnels come and go). */
+  listeners: number;
   state: ConnectionState;
   leases: number;
 }
@@ -65,14 +67,14 @@ export class SshConnectionPool implements Disposable {
       slot = new ConnectionSlot(key, routeKey(route), route.target, parentRoute ? () => this.acquire(parentRoute) : undefined, this.deps, (s) => {
         this.slots.delete(s.key);
       });
-      slot.onDidChangeState((state) => this.changeEmitter.fire({ key, label: slot!.label, state, leases: slot!.refs }));
+      slot.onDidChangeState((state) => this.changeEmitter.fire({ key, label: slot!.label, state, leases: slot!.refs, listeners: slot!.listenerCount }));
       this.slots.set(key, slot);
     }
     return slot.lease();
   }
 
   list(): SlotInfo[] {
-    return [...this.slots.values()].map((s) => ({ key: s.key, label: s.label, state: s.state, leases: s.refs }));
+    return [...this.slots.values()].map((s) => ({ key: s.key, label: s.label, state: s.state, leases: s.refs, listeners: s.listenerCount }));
   }
 
   dispose(): void {
@@ -94,6 +96,10 @@ class ConnectionSlot implements Disposable {
   private parentSub: Disposable | undefined;
   private readonly stateEmitter = new Emitter<ConnectionState>();
   readonly onDidChangeState = this.stateEmitter.event;
+
+  get listenerCount(): number {
+    return this.stateEmitter.listenerCount;
+  }
   private disposed = false;
   private readonly clock: Clock;
   private readonly random: Random;
@@ -117,6 +123,15 @@ class ConnectionSlot implements Disposable {
     let released = false;
     const getState = () => this.state;
     const getConnection = () => (this.conn && !this.conn.isClosed ? this.conn : undefined);
+    // What the lease's holder subscribed goes with the lease: a closed tab or stopped tunnel leaves
+    // no listener on a connection that others keep using.
+    const subs = new DisposableStore();
+    const onDidChangeState: Event<ConnectionState> = (listener) => {
+      if (released) return { dispose: () => undefined };
+      const sub = this.stateEmitter.event(listener);
+      subs.add(sub);
+      return { dispose: () => subs.delete(sub) };
+    };
     return {
       key: this.key,
       label: this.label,
@@ -126,12 +141,13 @@ class ConnectionSlot implements Disposable {
       get connection() {
         return getConnection();
       },
-      onDidChangeState: this.stateEmitter.event,
+      onDidChangeState,
       whenReady: (signal) => this.whenReady(signal),
       retryNow: () => this.retryNow(),
       dispose: () => {
         if (released) return;
         released = true;
+        subs.dispose();
         this.refs--;
         if (this.refs === 0) this.dispose();
       },

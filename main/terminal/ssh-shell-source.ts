@@ -1,6 +1,6 @@
 import { StringDecoder } from 'node:string_decoder';
 import type { ClientChannel } from 'ssh2';
-import { Emitter } from '../contract/lifecycle';
+import { Emitter, type Disposable } from '../contract/lifecycle';
 import type { ConnectionLease } from '../ssh/connection-pool';
 import type { TerminalExit, TerminalSource } from './terminal-source';
 
@@ -13,6 +13,8 @@ export class SshShellSource implements TerminalSource {
   readonly pid = undefined;
   private exit: TerminalExit = { code: null, signal: null };
   private ended = false;
+  /** On the shared connection's emitter: must go when this shell goes, or every closed tab leaks one. */
+  private readonly leaseSub: Disposable;
 
   private constructor(
     private readonly channel: ClientChannel,
@@ -26,7 +28,7 @@ export class SshShellSource implements TerminalSource {
       this.exit = { code: code ?? null, signal: signal ?? null };
     });
     channel.on('close', () => this.end());
-    lease.onDidChangeState((s) => {
+    this.leaseSub = lease.onDidChangeState((s) => {
       if (s.kind !== 'ready' && s.kind !== 'connecting') this.end();
     });
   }
@@ -66,7 +68,9 @@ export class SshShellSource implements TerminalSource {
 
   dispose(): void {
     if (!this.ended) this.channel.close();
+    this.leaseSub.dispose();
     this.lease.dispose();
     this.dataEmitter.dispose();
+    this.exitEmitter.dispose();
   }
 }
