@@ -1,10 +1,10 @@
 import http from 'node:http';
 import path from 'node:path';
-import { registerCleanup } from './cleanup';
 import { getFreePorts, LOOPBACK } from './ports';
-import { startProcess, type ManagedProcess, type ReadyProbe } from './proc';
+import { startProcess, type ReadyProbe } from './proc';
 import { ensureBinary } from './require-binary';
 import { makeTempDir } from './tmp';
+import { restartableServer } from './restartable-server';
 
 export interface EtcdOptions {
   /** Member name (default "drover-test"). */
@@ -82,42 +82,21 @@ export async function startEtcd(options: EtcdOptions = {}): Promise<EtcdHandle> 
   // ETCD_* variables would silently override the flags above.
   const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('ETCD')));
 
-  let proc: ManagedProcess | null = null;
-  let lastProc: ManagedProcess | null = null;
-  let stopped = false;
-  const unregister = registerCleanup({ name: `etcd in ${tmp.path}`, cleanup: () => stop() });
-
-  async function stop(): Promise<void> {
-    if (stopped) return;
-    stopped = true;
-    unregister();
-    await proc?.stop();
-    proc = null;
-    await tmp.remove();
-  }
-  const up = async (): Promise<void> => {
-    if (stopped) throw new Error('etcd was stopped');
-    if (proc && proc.exitStatus === null) return;
-    proc = await startProcess({
+  const server = restartableServer('etcd', tmp, () =>
+    startProcess({
       name: 'etcd',
       command: etcd,
       args,
       env,
       ready: etcdHealthProbe(clientUrl),
       readyTimeoutMs: options.readyTimeoutMs ?? 20_000,
-    });
-    lastProc = proc;
-  };
-  const down = async (): Promise<void> => {
-    const current = proc;
-    proc = null;
-    await current?.stop();
-  };
+    }),
+  );
 
   try {
-    await up();
+    await server.up();
   } catch (error) {
-    await stop().catch(() => {});
+    await server.stop().catch(() => {});
     throw error;
   }
 
@@ -128,18 +107,15 @@ export async function startEtcd(options: EtcdOptions = {}): Promise<EtcdHandle> 
     peerPort,
     dataDir,
     get pid() {
-      return proc && proc.exitStatus === null ? proc.pid : -1;
+      return server.pid;
     },
     get running() {
-      return proc !== null && proc.exitStatus === null;
+      return server.running;
     },
-    logs: () => lastProc?.logs() ?? '',
-    down,
-    up,
-    restart: async () => {
-      await down();
-      await up();
-    },
-    stop,
+    logs: server.logs,
+    down: server.down,
+    up: server.up,
+    restart: server.restart,
+    stop: server.stop,
   };
 }

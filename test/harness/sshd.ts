@@ -2,11 +2,11 @@ import { execFile } from 'node:child_process';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { registerCleanup } from './cleanup';
 import { getFreePort, LOOPBACK } from './ports';
-import { bannerProbe, startProcess, type ManagedProcess } from './proc';
+import { bannerProbe, startProcess } from './proc';
 import { ensureBinary } from './require-binary';
 import { makeTempDir } from './tmp';
+import { restartableServer, type RestartableServer } from './restartable-server';
 
 export interface SshdOptions {
   /**
@@ -170,19 +170,12 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshdHandle> 
 
   const tmp = await makeTempDir('drover-sshd-');
   const dir = tmp.path;
-  let proc: ManagedProcess | null = null;
-  let lastProc: ManagedProcess | null = null;
-  let stopped = false;
-  const unregister = registerCleanup({ name: `sshd in ${dir}`, cleanup: () => stop() });
-
-  async function stop(): Promise<void> {
-    if (stopped) return;
-    stopped = true;
-    unregister();
-    await proc?.stop();
-    proc = null;
-    await tmp.remove();
-  }
+  // Until the server exists, a failure only has the temp dir to remove.
+  let server: RestartableServer | undefined;
+  const stop = async (): Promise<void> => {
+    if (server) await server.stop();
+    else await tmp.remove();
+  };
 
   try {
     if (isRoot) await fsp.mkdir('/run/sshd', { recursive: true, mode: 0o755 });
@@ -257,24 +250,17 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshdHandle> 
       args = ['--mount', '--propagation', 'private', '--', '/bin/sh', '-c', 'mount --bind "$0" /etc/shadow && exec "$@"', shadowPath, sshd, ...args];
     }
 
-    const up = async (): Promise<void> => {
-      if (stopped) throw new Error('sshd was stopped');
-      if (proc && proc.exitStatus === null) return;
-      proc = await startProcess({
+    server = restartableServer('sshd', tmp, () =>
+      startProcess({
         name: 'sshd',
         command,
         args,
         ready: bannerProbe(LOOPBACK, port, 'SSH-2.0-'),
         readyTimeoutMs: options.readyTimeoutMs ?? 15_000,
-      });
-      lastProc = proc;
-    };
-    const down = async (): Promise<void> => {
-      const current = proc;
-      proc = null;
-      await current?.stop();
-    };
-    await up();
+      }),
+    );
+    const running = server;
+    await running.up();
 
     return {
       host: LOOPBACK,
@@ -295,19 +281,16 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshdHandle> 
       knownHostsLine,
       knownHostsPath,
       get pid() {
-        return proc && proc.exitStatus === null ? proc.pid : -1;
+        return running.pid;
       },
       get running() {
-        return proc !== null && proc.exitStatus === null;
+        return running.running;
       },
-      logs: () => lastProc?.logs() ?? '',
-      down,
-      up,
-      restart: async () => {
-        await down();
-        await up();
-      },
-      stop,
+      logs: running.logs,
+      down: running.down,
+      up: running.up,
+      restart: running.restart,
+      stop: running.stop,
     };
   } catch (error) {
     await stop().catch(() => {});

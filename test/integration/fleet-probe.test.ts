@@ -6,11 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HostMetricsSchema } from '../../main/contract/fleet';
 import { parseProbeOutput } from '../../main/fleet/parse/parse-probe-output';
 import { NVIDIA_BASIC_FIELDS, NVIDIA_QUERY_FIELDS, probeArgv, ROCM_SMI_ARGS, type ProbeScriptOptions } from '../../main/fleet/probe-script';
-import { SshConnectionPool, type ConnectionLease } from '../../main/ssh/connection-pool';
-import { KnownHostsVerifier } from '../../main/ssh/host-key-verifier';
 import type { Ssh2Connection } from '../../main/ssh/ssh-connection';
 import { quoteArg } from '../../main/ssh/shell-quote';
 import { ensureBinary, makeTempDir, startSshd, type SshdHandle, type TempDir } from '../harness/index';
+import { sshStack, type SshStack } from '../support/ssh-stack';
 
 // The real probe script through the harness's real sshd (one exec per probe), against this machine,
 // with fake GPU tools first on the PATH that print the captured H100 output and the rocm-smi sample.
@@ -19,8 +18,7 @@ const FIX = path.resolve(__dirname, '../fixtures/fleet');
 
 let sshd: SshdHandle;
 let tmp: TempDir;
-let pool: SshConnectionPool;
-let lease: ConnectionLease;
+let stack: SshStack;
 let conn: Ssh2Connection;
 const dirs = { full: '', fallback: '', hang: '', sys: '', busybox: '' };
 
@@ -56,13 +54,8 @@ beforeAll(async () => {
   await ensureBinary('smartctl', 'smartmontools');
   tmp = await makeTempDir('drover-fleet-probe-');
   sshd = await startSshd();
-  pool = new SshConnectionPool({
-    hostKeys: new KnownHostsVerifier({ userKnownHostsFiles: [sshd.knownHostsPath], droverKnownHostsFile: `${tmp.path}/kh` }),
-    credentials: { password: async () => undefined, keyPassphrase: async () => undefined },
-    env: {},
-  });
-  lease = pool.acquire({ jumps: [], target: { host: sshd.host, port: sshd.port, user: sshd.user, identityFiles: [sshd.clientKeyPath], useAgent: false } });
-  conn = await lease.whenReady();
+  stack = sshStack(sshd, tmp.path);
+  conn = await stack.connection();
 
   const full = NVIDIA_QUERY_FIELDS.join(',');
   const basic = NVIDIA_BASIC_FIELDS.join(',');
@@ -113,8 +106,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  lease?.dispose();
-  pool?.dispose();
+  stack?.dispose();
   await sshd?.stop();
   await tmp?.remove();
 });

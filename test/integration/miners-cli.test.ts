@@ -7,13 +7,12 @@ import { CliMinerSource, type CliExec } from '../../main/miners/cli/cli-miner-so
 import { cliSnapshot, type CliOutputs } from '../../main/miners/cli/cli-snapshot';
 import { LOTUS_CLI_SUBCOMMANDS, type CliCommandName } from '../../main/miners/cli/lotus-cli-commands';
 import { rpcSnapshot } from '../../main/miners/rpc/rpc-snapshot';
-import { SshConnectionPool, type ConnectionLease } from '../../main/ssh/connection-pool';
-import { KnownHostsVerifier } from '../../main/ssh/host-key-verifier';
 import type { Ssh2Connection } from '../../main/ssh/ssh-connection';
 import { fakeLotusCaller } from '../fixtures/lotus/fake-lotus-caller';
 import { createFakeLotusFarm } from '../fixtures/lotus/fake-lotus-server';
 import { snapshotDisagreements } from '../fixtures/lotus/snapshot-agreement';
 import { makeTempDir, startSshd, type SshdHandle, type TempDir } from '../harness/index';
+import { sshStack, type SshStack } from '../support/ssh-stack';
 
 // CLI mode end to end: CliMinerSource runs lotus-miner commands over a real OpenSSH sshd (the
 // harness's, on 127.0.0.1) through Ssh2Connection.exec(argv). lotus-miner is the fixture
@@ -29,8 +28,7 @@ const FILE_OF: Record<CliCommandName, string> = {
 
 let sshd: SshdHandle;
 let tmp: TempDir;
-let pool: SshConnectionPool;
-let lease: ConnectionLease;
+let stack: SshStack;
 let conn: Ssh2Connection;
 let PATH: string;
 
@@ -66,21 +64,15 @@ function withoutTimes(s: MinerSnapshot) {
 beforeAll(async () => {
   tmp = await makeTempDir('drover-miners-cli-');
   sshd = await startSshd();
-  pool = new SshConnectionPool({
-    hostKeys: new KnownHostsVerifier({ userKnownHostsFiles: [sshd.knownHostsPath], droverKnownHostsFile: path.join(tmp.path, 'kh') }),
-    credentials: { password: async () => undefined, keyPassphrase: async () => undefined },
-    env: {},
-  });
-  lease = pool.acquire({ jumps: [], target: { host: '127.0.0.1', port: sshd.port, user: sshd.user, useAgent: false, identityFiles: [sshd.clientKeyPath] } });
-  conn = await lease.whenReady(AbortSignal.timeout(15_000));
+  stack = sshStack(sshd, tmp.path);
+  conn = await stack.connection();
   // The wrapper dir: only `lotus-miner` (a symlink to the fixture) and node's own directory go on the PATH.
   symlinkSync(path.join(FIX, 'fake-lotus-miner'), path.join(tmp.path, 'lotus-miner'));
   PATH = [tmp.path, path.dirname(process.execPath), '/usr/local/bin', '/usr/bin', '/bin'].join(':');
 });
 
 afterAll(async () => {
-  lease?.dispose();
-  pool?.dispose();
+  stack?.dispose();
   await sshd?.stop();
   await tmp?.remove();
 });
@@ -150,17 +142,18 @@ describe('CliMinerSource over SSH', () => {
 
   it('a command that times out becomes a TIMEOUT problem; when nothing answers poll rejects', async () => {
     const slowJobs = new CliMinerSource({
-      exec: (argv, signal) => (argv.includes('jobs') ? exec(['env', `PATH=${PATH}`, 'FAKE_LOTUS_DELAY_MS=3000', ...argv.slice(argv.indexOf('lotus-miner'))], signal) : exec(argv, signal)),
+      // Generous: a loaded 2-core machine takes a while to start the fake lotus-miner over SSH.
+      exec: (argv, signal) => (argv.includes('jobs') ? exec(['env', `PATH=${PATH}`, 'FAKE_LOTUS_DELAY_MS=8000', ...argv.slice(argv.indexOf('lotus-miner'))], signal) : exec(argv, signal)),
       env: { PATH },
       commands: ['info', 'sealingJobs'],
-      timeoutMs: 800,
+      timeoutMs: 3000,
     });
     const t0 = Date.now();
     const s = await slowJobs.poll();
-    expect(Date.now() - t0).toBeLessThan(2500);
+    expect(Date.now() - t0).toBeLessThan(6000);
     expect(s.problems).toEqual([expect.objectContaining({ source: 'lotus-miner sealing jobs', code: 'TIMEOUT' })]);
     expect(s.overview.minerId).toBe('f03150672');
-    await expect(source({ FAKE_LOTUS_DELAY_MS: '3000' }, { commands: ['info'], timeoutMs: 500 }).poll()).rejects.toMatchObject({ code: 'TIMEOUT' });
+    await expect(source({ FAKE_LOTUS_DELAY_MS: '8000' }, { commands: ['info'], timeoutMs: 1000 }).poll()).rejects.toMatchObject({ code: 'TIMEOUT' });
     const missing = new CliMinerSource({ exec, env: { PATH: '/usr/bin:/bin' }, commands: ['info', 'sealingJobs'] });
     await expect(missing.poll()).rejects.toMatchObject({ code: 'NOT_FOUND', hint: expect.stringMatching(/not on the PATH/) });
   });

@@ -2,12 +2,12 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SshConnectionPool } from '../../main/ssh/connection-pool';
-import { KnownHostsVerifier } from '../../main/ssh/host-key-verifier';
+import type { SshConnectionPool } from '../../main/ssh/connection-pool';
 import { readyConnection } from '../../main/ssh/run-on-hosts';
 import type { SshHostConfig } from '../../main/ssh/ssh-types';
 import { makeTempDir, startSshd, type SshdHandle, type TempDir } from '../harness/index';
 import { passwordAuthSupport } from '../harness/sshd';
+import { sshStack } from '../support/ssh-stack';
 
 // Every way to log in, against a real sshd: agent, key files (encrypted ones with the passphrase
 // from the secret store), password.
@@ -20,11 +20,7 @@ let agentSock: string;
 const secrets = new Map<string, string>();
 
 function pool(env: NodeJS.ProcessEnv = {}): SshConnectionPool {
-  return new SshConnectionPool({
-    hostKeys: new KnownHostsVerifier({ userKnownHostsFiles: [sshd.knownHostsPath], droverKnownHostsFile: path.join(tmp.path, 'kh') }),
-    credentials: { password: async (id) => secrets.get(id), keyPassphrase: async (p) => secrets.get(`ssh-key-passphrase:${p}`) },
-    env,
-  });
+  return sshStack(sshd, tmp.path, { env, credentials: { password: async (id) => secrets.get(id), keyPassphrase: async (p) => secrets.get(`ssh-key-passphrase:${p}`) } }).pool;
 }
 
 async function login(cfg: Partial<SshHostConfig>, env: NodeJS.ProcessEnv = {}) {

@@ -1,32 +1,27 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TerminalOutput } from '../../main/contract/terminal';
-import { SshConnectionPool } from '../../main/ssh/connection-pool';
-import { KnownHostsVerifier } from '../../main/ssh/host-key-verifier';
 import { TerminalManager } from '../../main/terminal/terminal-manager';
 import { isPidAlive, makeTempDir, startSshd, type SshdHandle, type TempDir } from '../harness/index';
+import { sshStack, type SshStack } from '../support/ssh-stack';
 
 // Terminals over a real pty (node-pty) and a real sshd shell channel.
 
 let sshd: SshdHandle;
 let tmp: TempDir;
-let pool: SshConnectionPool;
+let stack: SshStack;
 let manager: TerminalManager;
 
 beforeAll(async () => {
   tmp = await makeTempDir('drover-term-');
   sshd = await startSshd();
-  pool = new SshConnectionPool({
-    hostKeys: new KnownHostsVerifier({ userKnownHostsFiles: [sshd.knownHostsPath], droverKnownHostsFile: `${tmp.path}/kh` }),
-    credentials: { password: async () => undefined, keyPassphrase: async () => undefined },
-    env: {},
-  });
-  manager = new TerminalManager({ pool, env: { ...process.env, SHELL: '/bin/bash', PS1: '$ ' }, orphanTimeoutMs: 60_000 });
+  stack = sshStack(sshd, tmp.path);
+  manager = new TerminalManager({ pool: stack.pool, env: { ...process.env, SHELL: '/bin/bash', PS1: '$ ' }, orphanTimeoutMs: 60_000 });
 });
 
 afterAll(async () => {
   manager?.dispose();
-  pool?.dispose();
+  stack?.dispose();
   await sshd?.stop();
   await tmp?.remove();
 });
@@ -150,7 +145,7 @@ describe('SSH terminal', () => {
     expect(manager.list()).toEqual([]);
     // The pool let go of the connection with the last lease.
     await new Promise((r) => setTimeout(r, 200));
-    expect(pool.list()).toEqual([]);
+    expect(stack.pool.list()).toEqual([]);
   });
 
   it('runs one command on several hosts and reports each exit code and output', async () => {
