@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from './clock';
 import type { AppContract, CallOptions, ClientApi, Observer } from './define';
 import type { FrameEndpoint } from './endpoint';
 import { AppError } from './errors';
@@ -9,6 +10,8 @@ export interface ClientOptions {
   defaultTimeoutMs?: number;
   maxFrameChars?: number;
   onProtocolError?: (err: AppError) => void;
+  /** Call timeouts run on this clock. */
+  clock?: Clock;
 }
 
 export interface RpcClient<C extends AppContract> extends Disposable {
@@ -118,7 +121,7 @@ export function createClient<C extends AppContract>(endpoint: FrameEndpoint, con
         return;
       }
       const id = nextId++;
-      let timer: ReturnType<typeof setTimeout> | undefined;
+      let timer: Disposable | undefined;
       const onAbort = () => {
         if (!pending.has(id)) return;
         p.reject(new AppError('CANCELLED', 'the operation was cancelled'));
@@ -139,7 +142,7 @@ export function createClient<C extends AppContract>(endpoint: FrameEndpoint, con
         },
         cleanup: () => {
           pending.delete(id);
-          if (timer) clearTimeout(timer);
+          timer?.dispose();
           opts.signal?.removeEventListener('abort', onAbort);
         },
       };
@@ -147,7 +150,7 @@ export function createClient<C extends AppContract>(endpoint: FrameEndpoint, con
       opts.signal?.addEventListener('abort', onAbort);
       const timeoutMs = opts.timeoutMs ?? timeoutMsDecl ?? defaultTimeoutMs;
       if (timeoutMs > 0) {
-        timer = setTimeout(() => {
+        timer = (options.clock ?? systemClock).setTimeout(() => {
           if (!pending.has(id)) return;
           p.reject(new AppError('TIMEOUT', `${name} did not answer within ${timeoutMs} ms`));
           try {
