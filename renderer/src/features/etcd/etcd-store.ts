@@ -44,7 +44,8 @@ export function modesFor(bytes: Uint8Array): EditMode[] {
 
 export function defaultMode(value: KeyValue['value']): EditMode {
   if (value.kind === 'json' && !value.displayTruncated) return 'json';
-  if (value.kind === 'binary') return decodeUtf8(b64ToBytes(value.base64)) !== undefined ? 'text' : 'hex';
+  // Binary: bytes that are not UTF-8, or text with control characters a textarea would hide.
+  if (value.kind === 'binary') return 'hex';
   return 'text';
 }
 

@@ -45,7 +45,8 @@ function HistoryBody() {
   const entries = history?.entries ?? [];
   const sel = entries.find((e) => e.entry.modRevision === picked) ?? entries[1] ?? entries[0];
   const base = entries.find((e) => e.entry.modRevision === against) ?? entries[0];
-  const text = (e: (typeof entries)[number] | undefined) => (e ? textFor(b64ToBytes(e.value.base64), 'text') : '');
+  // JSON values are compared in their pretty form (line by line), everything else byte-exact as text.
+  const text = (e: (typeof entries)[number] | undefined) => (!e ? '' : e.value.kind === 'json' && !e.value.displayTruncated ? e.value.display : textFor(b64ToBytes(e.value.base64), 'text'));
 
   const restore = (revision: number) => {
     modal.confirm({

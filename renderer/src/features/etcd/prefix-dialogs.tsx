@@ -18,7 +18,14 @@ import { searchTextFor, textFor } from './etcd-store';
 export function DeletePrefixDialog({ prefix, onClose, onRestore }: { prefix: string | null; onClose(): void; onRestore(file: string): void }) {
   const { t } = useTranslation();
   return (
-    <Modal open={prefix !== null} onCancel={onClose} width={720} destroyOnHidden title={t('etcd.deletePrefix.titleLoading')} footer={null}>
+    <Modal
+      open={prefix !== null}
+      onCancel={onClose}
+      width={720}
+      destroyOnHidden
+      title={prefix === null ? t('etcd.deletePrefix.titleLoading') : t('etcd.deletePrefix.title', { prefix: searchTextFor(prefix) || '""' })}
+      footer={null}
+    >
       {prefix !== null && <DeletePrefixBody key={prefix} prefix={prefix} onClose={onClose} onRestore={onRestore} />}
     </Modal>
   );
@@ -68,11 +75,6 @@ function DeletePrefixBody({ prefix, onClose, onRestore }: { prefix: string; onCl
 
   return (
     <div data-testid="etcd-delete-dialog">
-      {plan && (
-        <Typography.Title level={5} style={{ marginTop: 0 }} data-testid="etcd-delete-title">
-          {t('etcd.deletePrefix.title', { prefix: plan.prefixDisplay || '""' })}
-        </Typography.Title>
-      )}
       {!plan && !error && <Spin />}
       {error && <Alert type="error" showIcon title={t('etcd.deletePrefix.failed')} description={<ErrorDetails error={error} action="deleteEtcdPrefix" />} data-testid="etcd-delete-error" />}
       {plan && !result && (
@@ -82,7 +84,7 @@ function DeletePrefixBody({ prefix, onClose, onRestore }: { prefix: string; onCl
             showIcon
             data-testid="etcd-delete-count"
             data-count={plan.count}
-            title={plan.count === 0 ? t('etcd.deletePrefix.nothing') : t('etcd.deletePrefix.count', { count: plan.count, prefix: plan.prefixDisplay || '""', revision: plan.revision })}
+            title={plan.count === 0 ? t('etcd.deletePrefix.nothing') : t('etcd.deletePrefix.count', { count: plan.count, n: plan.count.toLocaleString(), prefix: plan.prefixDisplay || '""', revision: plan.revision })}
             description={plan.prefix === '' ? t('etcd.deletePrefix.everything') : t('etcd.deletePrefix.how')}
           />
           <div>
@@ -114,10 +116,10 @@ function DeletePrefixBody({ prefix, onClose, onRestore }: { prefix: string; onCl
           type="success"
           showIcon
           data-testid="etcd-delete-result"
-          title={t('etcd.deletePrefix.done', { count: result.deleted, revision: result.revision })}
+          title={t('etcd.deletePrefix.done', { count: result.deleted, n: result.deleted.toLocaleString(), revision: result.revision })}
           description={
             <span>
-              {t('etcd.deletePrefix.backupAt', { count: result.backupCount })}{' '}
+              {t('etcd.deletePrefix.backupAt', { n: result.backupCount.toLocaleString() })}{' '}
               <Typography.Text code copyable className="drover-mono" data-testid="etcd-delete-backup-path">
                 {result.backupFile}
               </Typography.Text>
@@ -139,7 +141,7 @@ function DeletePrefixBody({ prefix, onClose, onRestore }: { prefix: string; onCl
           <>
             <Button onClick={onClose}>{t('etcd.common.cancel')}</Button>
             <Button danger type="primary" disabled={!matches || plan.count === 0 || file.trim() === ''} loading={busy} onClick={() => void run()} data-testid="etcd-delete-confirm">
-              {t('etcd.deletePrefix.confirm', { count: plan?.count ?? 0 })}
+              {t('etcd.deletePrefix.confirm', { count: plan?.count ?? 0, n: (plan?.count ?? 0).toLocaleString() })}
             </Button>
           </>
         )}
@@ -155,7 +157,7 @@ function RestoreResultView({ result, onOpenKey }: { result: RestoreResultData; o
       <Alert
         type={result.conflictCount > 0 ? 'warning' : 'success'}
         showIcon
-        title={t('etcd.restore.summary', { restored: result.restored, unchanged: result.unchanged, conflicts: result.conflictCount })}
+        title={t('etcd.restore.summary', { restored: result.restored.toLocaleString(), unchanged: result.unchanged.toLocaleString(), conflicts: result.conflictCount.toLocaleString() })}
         description={result.conflictCount > 0 ? t('etcd.restore.conflictsHint') : undefined}
       />
       {result.conflicts.length > 0 && (
@@ -291,7 +293,7 @@ function RestoreBody({ mode, initialFile, onClose, onOpenKey }: { mode: 'restore
         <Button onClick={onClose}>{result ? t('etcd.common.close') : t('etcd.common.cancel')}</Button>
         {!result && (
           <Button type="primary" disabled={!summary} loading={busy && summary !== null} onClick={() => void run()} data-testid="etcd-restore-run">
-            {mode === 'restore' ? t('etcd.restore.run', { count: summary?.count ?? 0 }) : t('etcd.restore.importRun', { count: summary?.count ?? 0 })}
+            {mode === 'restore' ? t('etcd.restore.run', { count: summary?.count ?? 0, n: (summary?.count ?? 0).toLocaleString() }) : t('etcd.restore.importRun', { count: summary?.count ?? 0, n: (summary?.count ?? 0).toLocaleString() })}
           </Button>
         )}
       </DialogFooter>
@@ -341,7 +343,7 @@ function ExportBody({ prefix, onClose }: { prefix: string; onClose(): void }) {
           type="success"
           showIcon
           data-testid="etcd-export-result"
-          title={t('etcd.export.done', { count: done.count, revision: done.revision })}
+          title={t('etcd.export.done', { n: done.count.toLocaleString(), revision: done.revision })}
           description={
             <Typography.Text code copyable className="drover-mono">
               {done.file}
