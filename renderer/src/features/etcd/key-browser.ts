@@ -46,7 +46,16 @@ export interface Change {
 }
 
 export type Row =
-  | { readonly kind: 'node'; readonly id: string; readonly depth: number; readonly node: TreeNode; readonly parent: string; readonly count?: number; readonly changedRevision?: number }
+  | {
+      readonly kind: 'node';
+      readonly id: string;
+      readonly depth: number;
+      readonly node: TreeNode;
+      readonly parent: string;
+      readonly expanded?: boolean;
+      readonly count?: number;
+      readonly changedRevision?: number;
+    }
   | { readonly kind: 'key'; readonly id: string; readonly depth: 0; readonly entry: KeyEntry; readonly changedRevision?: number }
   | { readonly kind: 'loading'; readonly id: string; readonly depth: number; readonly parent: string }
   | { readonly kind: 'more'; readonly id: string; readonly depth: number; readonly parent: string; readonly loading: boolean }
@@ -193,8 +202,9 @@ export function flattenTree(
     for (const node of merged.nodes) {
       const count = node.isLeaf ? undefined : counts[node.prefix]?.count;
       const changedRevision = merged.changed.get(node.prefix);
-      rows.push({ kind: 'node', id: node.prefix, depth, node, parent, ...(count !== undefined ? { count } : {}), ...(changedRevision !== undefined ? { changedRevision } : {}) });
-      if (!node.isLeaf && expanded[node.prefix]) walk(node.prefix, depth + 1);
+      const open = !node.isLeaf && Boolean(expanded[node.prefix]);
+      rows.push({ kind: 'node', id: node.prefix, depth, node, parent, ...(open ? { expanded: true } : {}), ...(count !== undefined ? { count } : {}), ...(changedRevision !== undefined ? { changedRevision } : {}) });
+      if (open) walk(node.prefix, depth + 1);
     }
     if (level.error) rows.push({ kind: 'error', id: `error:${parent}`, depth, parent, error: level.error });
     else if (level.more) rows.push({ kind: 'more', id: `more:${parent}`, depth, parent, loading: level.loading });
@@ -230,4 +240,47 @@ export function ancestorsOf(key: Uint8Array, root: Uint8Array): string[] {
 export function segmentLabel(node: TreeNode): string {
   if (node.isLeaf) return node.segment === '' ? '(empty)' : node.segment;
   return node.segment === '' ? '/' : `${node.segment}/`;
+}
+
+/**
+ * The new rows, reusing the previous row object wherever nothing in it changed, so a memoized row
+ * component re-renders only the rows that did (a 100,000-row list is rebuilt on every page and change).
+ */
+export function reuseRows(prev: readonly Row[], next: Row[]): Row[] {
+  if (prev.length === 0) return next;
+  let byId: Map<string, Row> | undefined;
+  for (let i = 0; i < next.length; i++) {
+    const n = next[i]!;
+    // Usually the rows are where they were (a page appended, one key changed): compare in place first.
+    let o: Row | undefined = prev[i];
+    if (!o || o.id !== n.id) {
+      if (!byId) {
+        byId = new Map();
+        for (const r of prev) byId.set(r.id, r);
+      }
+      o = byId.get(n.id);
+    }
+    if (o && sameRow(o, n)) next[i] = o;
+  }
+  return next;
+}
+
+function sameRow(a: Row, b: Row): boolean {
+  if (a.kind !== b.kind || a.depth !== b.depth) return false;
+  switch (a.kind) {
+    case 'node': {
+      const o = b as typeof a;
+      return a.node === o.node && a.parent === o.parent && a.expanded === o.expanded && a.count === o.count && a.changedRevision === o.changedRevision;
+    }
+    case 'key': {
+      const o = b as typeof a;
+      return a.entry === o.entry && a.changedRevision === o.changedRevision;
+    }
+    case 'more':
+      return a.parent === (b as typeof a).parent && a.loading === (b as typeof a).loading;
+    case 'error':
+      return a.parent === (b as typeof a).parent && a.error === (b as typeof a).error;
+    default:
+      return a.parent === (b as typeof a).parent;
+  }
 }

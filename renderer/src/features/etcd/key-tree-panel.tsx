@@ -1,4 +1,5 @@
-import { CaretDownOutlined, CaretRightOutlined, DeleteOutlined, ExportOutlined, FileOutlined, FolderOutlined, ReloadOutlined, SearchOutlined } from '@ant-design/icons';
+import { DeleteOutlined, ExportOutlined, ReloadOutlined, SearchOutlined } from '@ant-design/icons';
+import type { TFunction } from 'i18next';
 import { Button, Input, Spin, Tooltip, Typography } from 'antd';
 import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -62,9 +63,9 @@ export function KeyTreePanel({ onDeletePrefix, onExport, searchRef }: { onDelete
           placeholder={t('etcd.tree.searchPlaceholder')}
           value={text}
           onChange={(e) => onSearch(e.target.value)}
-          onPressEnter={() => {
+          onPressEnter={(e) => {
             clearTimeout(timer.current);
-            store.getState().setSearch(text);
+            store.getState().setSearch(e.currentTarget.value);
           }}
           status={searchError ? 'error' : undefined}
           className="drover-mono"
@@ -95,7 +96,7 @@ export function KeyTreePanel({ onDeletePrefix, onExport, searchRef }: { onDelete
         className={`drover-etcd-rows${stale ? ' drover-stale' : ''}`}
         testId="etcd-rows"
         onVisible={onVisible}
-        render={(row) => <TreeRow row={row} selected={row.id === selected} onDeletePrefix={onDeletePrefix} onExport={onExport} actionsDisabled={!fresh} />}
+        render={(row) => <TreeRow row={row} selected={row.id === selected} onDeletePrefix={onDeletePrefix} onExport={onExport} actionsDisabled={!fresh} t={t} />}
       />
     </div>
   );
@@ -138,22 +139,27 @@ function PrefixActions({ prefix, onDeletePrefix, onExport, disabled }: { prefix:
   );
 }
 
+/** Plain marks instead of icon components: a screenful of rows is (re)drawn on every scroll frame. */
+function RowIcon({ kind }: { kind: 'file' | 'dir' }) {
+  return <span className={`drover-etcd-ico drover-etcd-ico-${kind}`} aria-hidden />;
+}
+
 const TreeRow = memo(function TreeRow({
   row,
   selected,
   onDeletePrefix,
   onExport,
   actionsDisabled,
+  t,
 }: {
   row: Row;
   selected: boolean;
   onDeletePrefix(p: string): void;
   onExport(p: string): void;
   actionsDisabled: boolean;
+  t: TFunction;
 }) {
-  const { t } = useTranslation();
   const store = useFeatureStore(etcdStoreKey);
-  const expanded = useEtcdStore((s) => (row.kind === 'node' ? Boolean(s.expanded[row.id]) : false));
   const indent = { paddingLeft: 6 + row.depth * 16 };
   switch (row.kind) {
     case 'loading':
@@ -189,7 +195,7 @@ const TreeRow = memo(function TreeRow({
           </Button>
         </div>
       );
-    case 'key': {
+    case 'key':
       return (
         <div
           className={`drover-etcd-row${selected ? ' drover-etcd-row-selected' : ''}`}
@@ -201,13 +207,12 @@ const TreeRow = memo(function TreeRow({
           role="treeitem"
           aria-selected={selected}
         >
-          <FileOutlined className="drover-etcd-row-icon" />
+          <RowIcon kind="file" />
           <span className="drover-etcd-row-label drover-mono">{row.entry.keyDisplay}</span>
           {row.changedRevision !== undefined && <span key={row.changedRevision} className="drover-etcd-flash" title={t('etcd.tree.changedAt', { revision: row.changedRevision })} />}
           {!row.entry.keyUtf8 && <span className="drover-etcd-badge">bin</span>}
         </div>
       );
-    }
     case 'node': {
       const n = row.node;
       const label = segmentLabel(n);
@@ -225,13 +230,14 @@ const TreeRow = memo(function TreeRow({
             title={n.prefixDisplay}
           >
             <span className="drover-etcd-caret" />
-            <FileOutlined className="drover-etcd-row-icon" />
+            <RowIcon kind="file" />
             <span className="drover-etcd-row-label drover-mono">{label}</span>
             {row.changedRevision !== undefined && <span key={row.changedRevision} className="drover-etcd-flash" title={t('etcd.tree.changedAt', { revision: row.changedRevision })} />}
             {n.entry && n.entry.lease !== '0' && <span className="drover-etcd-badge">{t('etcd.tree.lease')}</span>}
           </div>
         );
       }
+      const expanded = row.expanded === true;
       return (
         <div
           className={`drover-etcd-row drover-etcd-row-dir${selected ? ' drover-etcd-row-selected' : ''}`}
@@ -249,12 +255,12 @@ const TreeRow = memo(function TreeRow({
           aria-selected={selected}
           title={n.prefixDisplay}
         >
-          <span className="drover-etcd-caret">{expanded ? <CaretDownOutlined /> : <CaretRightOutlined />}</span>
-          <FolderOutlined className="drover-etcd-row-icon drover-etcd-row-icon-dir" />
+          <span className={`drover-etcd-caret${expanded ? ' drover-etcd-caret-open' : ''}`} />
+          <RowIcon kind="dir" />
           <span className="drover-etcd-row-label drover-mono">{label}</span>
           {row.count !== undefined && <span className="drover-etcd-count">{row.count.toLocaleString()}</span>}
           {row.changedRevision !== undefined && <span key={row.changedRevision} className="drover-etcd-flash" title={t('etcd.tree.changedAt', { revision: row.changedRevision })} />}
-          <PrefixActions prefix={n.prefix} onDeletePrefix={onDeletePrefix} onExport={onExport} disabled={actionsDisabled} />
+          {selected && <PrefixActions prefix={n.prefix} onDeletePrefix={onDeletePrefix} onExport={onExport} disabled={actionsDisabled} />}
         </div>
       );
     }

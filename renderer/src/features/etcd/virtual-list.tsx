@@ -55,11 +55,14 @@ export function VirtualList<T>({
     if (items.length > 0) onVisible?.(first, last);
   }, [first, last, items.length, onVisible]);
 
+  // Rows are keyed by their slot in the window, not by item: scrolling updates the same DOM nodes
+  // in place instead of unmounting and mounting a screenful of rows every frame.
+  const slots = Math.max(1, last - first + 1);
   const visible: ReactNode[] = [];
   for (let i = first; i <= last; i++) {
     const item = items[i]!;
     visible.push(
-      <div key={getKey(item)} className="drover-vrow" style={{ position: 'absolute', top: i * rowHeight, height: rowHeight, left: 0, right: 0 }}>
+      <div key={i % slots} data-row-key={getKey(item)} className="drover-vrow" style={{ position: 'absolute', top: i * rowHeight, height: rowHeight, left: 0, right: 0 }}>
         {render(item, i)}
       </div>,
     );
