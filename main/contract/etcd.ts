@@ -551,7 +551,7 @@ export const etcdContract = defineContract({
   keys: method({ input: z.object({ ...S, prefix: PrefixSchema, cursor: CursorSchema, limit: z.number().int().min(1).max(5000).optional() }), output: KeyPageSchema }),
   /** One page of keys with values, bounded by value bytes. */
   values: method({
-    input: z.object({ ...S, prefix: PrefixSchema, cursor: CursorSchema, budgetBytes: z.number().int().min(1).max(2 * 1024 * 1024).optional(), maxCount: z.number().int().min(1).max(1000).optional() }),
+    input: z.object({ ...S, prefix: PrefixSchema, cursor: CursorSchema, budgetBytes: z.number().int().min(1).max(1024 * 1024).optional(), maxCount: z.number().int().min(1).max(1000).optional() }),
     output: ValuePageSchema,
   }),
   /** A key with its value (at a revision, or the latest); null when absent. */

@@ -330,7 +330,10 @@ export class EtcdService extends DisposableBase {
   }
 
   values(id: string, prefixB64: string, options: { cursor?: string | null; budgetBytes?: number; maxCount?: number }) {
-    return this.use(id, 'list values', (s) => listValues(s, { prefix: b64(prefixB64) }, { cursor: options.cursor ?? null, budgetBytes: options.budgetBytes, maxCount: options.maxCount }));
+    // Displays cut short in a list (the full value is one get away): a page stays well inside the 4 Mi-character frame.
+    return this.use(id, 'list values', (s) =>
+      listValues(s, { prefix: b64(prefixB64) }, { cursor: options.cursor ?? null, budgetBytes: options.budgetBytes, maxCount: options.maxCount, describe: { maxDisplayChars: 16 * 1024, maxHexBytes: 4 * 1024 } }),
+    );
   }
 
   get(id: string, keyB64: string, revision?: number): Promise<KeyValue | null> {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { KeyEntry, TreeNode, WatchKeyItem } from '../../main/contract/etcd';
 import { b64ToBytes, bytesToB64, compareBytes, decodeUtf8, escapeBytes, keyInputToB64, parseHex, toHex, unescapeBytes } from '../../renderer/src/features/etcd/etcd-bytes';
 import { bytesFor, modesFor, textFor } from '../../renderer/src/features/etcd/etcd-store';
-import { ancestorsOf, flattenList, flattenTree, mergeLevel, toChanges, type Level } from '../../renderer/src/features/etcd/key-browser';
+import { ancestorsOf, flattenList, flattenTree, mergeLevel, reuseRows, toChanges, type Level } from '../../renderer/src/features/etcd/key-browser';
 import { lineDiff, withContext } from '../../renderer/src/features/etcd/line-diff';
 import { escapeBytes as serviceEscape } from '../../main/etcd/value-codec';
 
@@ -145,6 +145,18 @@ describe('key browser model', () => {
     const list = { prefix: b('/w/'), entries: [entry('/w/a'), entry('/w/c')], cursor: null, more: false, revision: 10, loading: false, error: null };
     const rows = flattenList(list, changes(change('/w/b', 'put', 11), change('/w/c', 'delete', 12), change('/v/x', 'put', 13)));
     expect(rows.map((r) => (r.kind === 'key' ? r.entry.keyDisplay : r.kind))).toEqual(['/w/a', '/w/b']);
+  });
+
+  it('keeps the row objects that did not change, so only changed rows draw again', () => {
+    const list = { prefix: b('/w/'), entries: [entry('/w/a'), entry('/w/b'), entry('/w/c')], cursor: null, more: true, revision: 10, loading: false, error: null };
+    const before = flattenList(list, []);
+    const after = reuseRows(before, flattenList(list, changes(change('/w/b', 'put', 11))));
+    expect(after[0]).toBe(before[0]);
+    expect(after[1]).not.toBe(before[1]);
+    expect(after[2]).toBe(before[2]);
+    expect(after[3]).toBe(before[3]); // the "more" row
+    const shifted = reuseRows(before, flattenList({ ...list, entries: [entry('/w/0'), ...list.entries] }, []));
+    expect(shifted[1]).toBe(before[0]);
   });
 
   it('names the directories from the root down to a key', () => {
