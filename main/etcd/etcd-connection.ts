@@ -144,7 +144,9 @@ export class EtcdConnection extends DisposableBase {
         address = await this.deps.tunnels.resolveForward(config.target.tunnelId, config.target.forwardId);
       } catch (err) {
         const e = AppError.from(err);
-        throw new AppError(e.code, `etcd "${config.name}" goes through tunnel "${this.viaIfTunnelDown()?.name ?? config.target.tunnelId}": ${e.message}`, {
+        const name = this.viaIfTunnelDown()?.name ?? config.target.tunnelId;
+        // The tunnels feature's message names the tunnel already ("tunnel "edgegw01" is stopped; …").
+        throw new AppError(e.code, e.message.includes(`"${name}"`) ? e.message : `etcd "${config.name}" goes through tunnel "${name}": ${e.message}`, {
           hint: e.hint ?? 'Start the tunnel on the Tunnels page.',
           details: { ...e.details, tunnelId: config.target.tunnelId },
         });

@@ -287,3 +287,33 @@ test('the worker env table: MACs in any spelling, problems shown, a new worker v
   await expect(page.getByTestId('etcd-merged-text')).toContainText('INFLUX=http://10.40.23.250:8086');
   expect(pageErrors).toEqual([]);
 });
+
+test('a session through a tunnel that is not running says the tunnel is the cause', async ({ page, drover, pageErrors }) => {
+  await withClient(drover, async (api) => {
+    await api.tunnels.save({
+      id: 'edgegw',
+      name: 'edgegw01',
+      target: { host: '127.0.0.1', port: 1, user: 'svc' },
+      forwards: [{ id: 'etcd', kind: 'local', bindAddress: '127.0.0.1', bindPort: 0, destHost: '100.69.106.78', destPort: 2379 }],
+    });
+    await api.etcd.saveSession({ config: { id: 'via-tunnel', name: 'farm via edgegw01', target: { kind: 'tunnel', tunnelId: 'edgegw', forwardId: 'etcd' } } });
+  });
+  try {
+    await openEtcd(page, drover);
+    await page.getByTestId('etcd-session-select').click();
+    await page.locator('.ant-select-item-option').filter({ hasText: 'farm via edgegw01' }).click();
+    await expect(page.getByTestId('etcd-page')).toHaveAttribute('data-session', 'via-tunnel');
+    const status = page.getByTestId('etcd-watch-live');
+    await expect(status).toHaveAttribute('data-look', 'down');
+    await expect(page.getByTestId('etcd-watch-live-via')).toContainText('edgegw01');
+    await expect(page.getByTestId('etcd-watch-live-cause')).toContainText('edgegw01');
+    await expect(page.getByTestId('etcd-rows')).toHaveClass(/drover-stale/);
+    await shotsInAllLooks(page, drover, 'tunnel-down');
+  } finally {
+    await withClient(drover, async (api) => {
+      await api.etcd.removeSession({ id: 'via-tunnel' });
+      await api.tunnels.remove({ id: 'edgegw' });
+    });
+  }
+  expect(pageErrors).toEqual([]);
+});

@@ -228,22 +228,10 @@ export function EtcdPage() {
         onChange={(k) => store.getState().setTab(k as EtcdTab)}
         items={tabs.map((x) => ({ key: x.key, label: <span data-testid={`etcd-tab-${x.key}`}>{x.label}</span> }))}
         className="drover-etcd-tabs"
-        tabBarExtraContent={
-          tab === 'keys' ? (
-            <Flex gap={8} align="center">
-              <LiveStatus source={watch.live} testId="etcd-watch-live" />
-              {watch.info && (
-                <Typography.Text type="secondary" className="drover-mono" data-testid="etcd-watch-revision">
-                  {t('etcd.watch.revision', { revision: watch.info.revision })}
-                </Typography.Text>
-              )}
-            </Flex>
-          ) : undefined
-        }
       />
       {tab === 'keys' && (
         <>
-          <Flex gap={8} wrap className="drover-etcd-keys-bar">
+          <Flex gap={8} wrap align="center" className="drover-etcd-keys-bar">
             <Tooltip title={`${t('etcd.keys.newKey')} (N)`}>
               <Button icon={<PlusOutlined />} disabled={!fresh} onClick={() => setNewKeyOpen(true)} data-testid="etcd-new-key-open">
                 {t('etcd.keys.newKey')}
@@ -255,6 +243,15 @@ export function EtcdPage() {
             <Button icon={<ImportOutlined />} disabled={!fresh} onClick={() => setRestore({ mode: 'import', file: '' })} data-testid="etcd-import-open">
               {t('etcd.keys.import')}
             </Button>
+            <span style={{ flex: 1 }} />
+            <span className="drover-etcd-watch-status">
+              <LiveStatus source={watch.live} testId="etcd-watch-live" />
+              {watch.info && (
+                <Typography.Text type="secondary" className="drover-mono" data-testid="etcd-watch-revision">
+                  {t('etcd.watch.revision', { revision: watch.info.revision })}
+                </Typography.Text>
+              )}
+            </span>
           </Flex>
           <div className="drover-etcd-split">
             <KeyTreePanel searchRef={searchRef} onDeletePrefix={setDeletePrefix} onExport={setExportPrefix} />
