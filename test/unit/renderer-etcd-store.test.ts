@@ -210,10 +210,17 @@ describe('etcd store', () => {
     h.store.getState().openKey(b('/k'));
     await h.settle();
     const change = (rev: number): WatchKeyItem => ({ type: 'put', revision: rev, entry: { ...current.entry, modRevision: rev } });
+    // Frames about other keys do not read the open key again.
+    const other: WatchKeyItem = { type: 'put', revision: 11, entry: { ...current.entry, key: b('/other'), keyDisplay: '/other', modRevision: 11 } };
+    h.send(w, { t: 'diff', changes: { keys: { put: { [b('/other')]: other } } } });
+    h.send(w, { t: 'diff', changes: { watch: { patch: { info: { revision: 11 } } } } });
+    await h.settle();
+    expect(h.callsOf('get')).toHaveLength(1);
     current = kv('/k', 'two', 12);
     h.send(w, { t: 'diff', changes: { keys: { put: { [b('/k')]: change(12) } } } });
     await h.settle();
     expect(h.store.getState().editor!.draft).toBe('two');
+    expect(h.callsOf('get')).toHaveLength(2);
     h.store.getState().setDraft('mine');
     current = kv('/k', 'three', 13);
     h.send(w, { t: 'diff', changes: { keys: { patch: { [b('/k')]: { revision: 13 } } } } });

@@ -404,12 +404,12 @@ export function createEtcdStore(deps: EtcdStoreDeps): EtcdStore {
         if (!level.loading && level.revision < revision && (level.parent === '' || s.expanded[level.parent])) void loadLevel(level.parent, false);
       }
       // Levels of collapsed directories are dropped; they load again when opened.
-      const levels = Object.fromEntries(Object.entries(get().levels).filter(([p, l]) => l.revision >= revision || l.loading || p === '' || s.expanded[p]));
-      const counts = Object.fromEntries(Object.entries(s.counts).filter(([, c]) => c.revision >= revision));
-      set({ levels, counts });
+      const cur = get();
+      const keep = Object.entries(cur.levels).filter(([p, l]) => l.revision >= revision || l.loading || p === '' || s.expanded[p]);
+      const counts = Object.entries(cur.counts).filter(([, c]) => c.revision >= revision);
+      if (keep.length !== Object.keys(cur.levels).length) set({ levels: Object.fromEntries(keep) });
+      if (counts.length !== Object.keys(cur.counts).length) set({ counts: Object.fromEntries(counts) });
     }
-    const ed = s.editor;
-    if (ed && !ed.dirty && !ed.loading && (ed.loaded?.entry.modRevision ?? 0) < revision) void loadEditor(ed.key, true);
   };
 
   // ---- the watch ----
@@ -438,7 +438,12 @@ export function createEtcdStore(deps: EtcdStoreDeps): EtcdStore {
       const changes = prev && prev.data.keys === l.data.keys ? get().watch.changes : toChanges(l.data.keys);
       set({ watch: { live: liveView(l, now()), info, changes } });
       if (info) {
-        if (epochSeen >= 0 && info.epoch > epochSeen && info.resync) set({ notice: { ...info.resync } });
+        if (epochSeen >= 0 && info.epoch > epochSeen) {
+          // The watch started over: changes were lost. The open key is read again (unless it holds an edit).
+          if (info.resync) set({ notice: { ...info.resync } });
+          const ed = get().editor;
+          if (ed && !ed.dirty && !ed.loading) void loadEditor(ed.key, true);
+        }
         epochSeen = info.epoch;
         reloadOlderThan(info.startRevision - 1);
       }
