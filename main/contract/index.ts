@@ -5,6 +5,7 @@ import { sshContract } from './ssh';
 import { systemContract } from './system';
 import { terminalContract } from './terminal';
 import { tunnelsContract } from './tunnels';
+import { etcdContract } from './etcd';
 
 /**
  * The whole contract between UI and services. Add a feature's contract here; the router refuses
@@ -17,6 +18,7 @@ export const appContract = {
   ssh: sshContract,
   tunnels: tunnelsContract,
   terminal: terminalContract,
+  etcd: etcdContract,
 } as const;
 
 export type AppContractType = typeof appContract;

@@ -16,7 +16,8 @@ import { decodeUtf8, isUtf8 } from './value-codec';
  * Key patterns name the varying segment: "/farm/workers/{mac}/env", "/farm/dc/{uuid}/config".
  * {mac} matches a MAC in any spelling when reading (colon, hyphen, bare, Cisco dots, any case)
  * and is written in the pattern's form: {mac} lower-case colons, {mac:hyphen}, {mac:bare},
- * {mac:upper}.
+ * {mac:upper} — or, as the netboot responder's etcdKeys write them, {macHyphen}, {macBare},
+ * {macUpper}, so one pattern string means the same key in both places.
  */
 
 export type MacForm = 'colon' | 'hyphen' | 'bare' | 'upper';
@@ -29,7 +30,8 @@ export interface KeyPattern {
 }
 
 export function parseKeyPattern(pattern: string, placeholder: 'mac' | 'uuid'): KeyPattern {
-  const re = placeholder === 'mac' ? /\{mac(?::(colon|hyphen|bare|upper))?\}/g : /\{uuid\}/g;
+  // {mac:hyphen} and the netboot responder's {macHyphen} spellings are the same placeholder.
+  const re = placeholder === 'mac' ? /\{mac(?::(colon|hyphen|bare|upper)|(Hyphen|Bare|Upper))?\}/g : /\{uuid\}/g;
   const matches = [...pattern.matchAll(re)];
   if (matches.length !== 1) {
     throw new AppError('INVALID_INPUT', `the key pattern ${JSON.stringify(pattern)} must contain {${placeholder}} exactly once`, {
@@ -39,13 +41,19 @@ export function parseKeyPattern(pattern: string, placeholder: 'mac' | 'uuid'): K
   const m = matches[0]!;
   const before = pattern.slice(0, m.index);
   const after = pattern.slice(m.index + m[0].length);
+  const other = /\{[^}]*\}/.exec(before + after);
+  if (other) {
+    throw new AppError('INVALID_INPUT', `the key pattern ${JSON.stringify(pattern)} has ${other[0]} besides {${placeholder}}: the farm view lists one varying segment`, {
+      hint: placeholder === 'mac' ? 'Use a pattern such as /farm/workers/{mac}/env' : 'Use a pattern such as /farm/dc/{uuid}/config',
+    });
+  }
   if (after.length > 0 && !after.startsWith('/')) {
     throw new AppError('INVALID_INPUT', `in ${JSON.stringify(pattern)}, {${placeholder}} must be a whole path segment (followed by "/" or the end)`);
   }
   if (before.length > 0 && !before.endsWith('/')) {
     throw new AppError('INVALID_INPUT', `in ${JSON.stringify(pattern)}, {${placeholder}} must be a whole path segment (after a "/")`);
   }
-  return { prefix: Buffer.from(before, 'utf8'), suffix: Buffer.from(after, 'utf8'), placeholder, macForm: (m[1] as MacForm | undefined) ?? 'colon' };
+  return { prefix: Buffer.from(before, 'utf8'), suffix: Buffer.from(after, 'utf8'), placeholder, macForm: ((m[1] ?? m[2]?.toLowerCase()) as MacForm | undefined) ?? 'colon' };
 }
 
 /** The segment of `key` in the pattern's placeholder position, or undefined when the key does not fit the pattern. */
@@ -80,6 +88,8 @@ export interface EnvRow {
   /** The normalised MAC (lower-case colons) or UUID (lower-case); null when the segment is not one. */
   normalized: string | null;
   entry: KeyEntry;
+  /** The value as text ('' when it is not UTF-8). */
+  text: string;
   env: EnvEntry[];
   /** Env syntax problems by line, plus problems with the key itself (line 0). */
   problems: EnvProblem[];
@@ -135,7 +145,7 @@ export async function listEnvTable(session: EtcdSession, pattern: KeyPattern, op
       if (other !== undefined && other !== id) problems.unshift({ line: 0, message: `the same ${pattern.placeholder} as ${JSON.stringify(other)}, spelled differently` });
       seen.set(normalized, id);
     }
-    rows.push({ id, normalized, entry: toKeyEntry(kv, kv.value.length), env, problems });
+    rows.push({ id, normalized, entry: toKeyEntry(kv, kv.value.length), text: isUtf8(kv.value) ? decodeUtf8(kv.value) : '', env, problems });
   }
   const last = page.kvs[page.kvs.length - 1];
   return { rows, skipped, more: page.more, lastKey: last ? last.key.toString('base64') : null, revision: page.revision };

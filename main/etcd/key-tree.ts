@@ -146,15 +146,28 @@ function dirNode(prefix: Buffer, segment: Buffer): TreeNode {
 
 async function addCounts(session: EtcdSession, nodes: TreeNode[], revision: number): Promise<void> {
   const dirs = nodes.filter((n) => !n.isLeaf);
-  for (let i = 0; i < dirs.length; i += TXN_OPS) {
-    const group = dirs.slice(i, i + TXN_OPS);
-    const ops: IRequestOp[] = group.map((n) => {
-      const p = Buffer.from(n.prefix, 'base64');
-      return { request_range: { key: p, range_end: prefixEnd(p), count_only: true, revision } };
+  if (dirs.length === 0) return;
+  const { counts } = await countPrefixes(session, dirs.map((n) => Buffer.from(n.prefix, 'base64')), revision);
+  dirs.forEach((n, i) => {
+    n.childCount = counts[i] ?? 0;
+  });
+}
+
+/**
+ * How many keys start with each prefix, at one revision (0 = latest): count-only ranges, 100 per
+ * read-only transaction, so no key crosses the wire.
+ */
+export async function countPrefixes(session: EtcdSession, prefixes: readonly Uint8Array[], revision = 0): Promise<{ counts: number[]; revision: number }> {
+  const counts: number[] = [];
+  let at = revision;
+  for (let i = 0; i < prefixes.length; i += TXN_OPS) {
+    const ops: IRequestOp[] = prefixes.slice(i, i + TXN_OPS).map((p) => {
+      const r = prefixRange(p);
+      return { request_range: { key: r.key, range_end: r.rangeEnd, count_only: true, revision: at } };
     });
-    const res = await session.call('count keys under directories', (c) => c.kv.txn({ success: ops }, session.callOptions()));
-    res.responses.forEach((r, j) => {
-      group[j]!.childCount = Number(r.response_range?.count ?? 0);
-    });
+    const res = await session.call('count keys under prefixes', (c) => c.kv.txn({ success: ops }, session.callOptions()));
+    if (at === 0) at = Number(res.header.revision);
+    for (const r of res.responses) counts.push(Number(r.response_range?.count ?? 0));
   }
+  return { counts, revision: at };
 }

@@ -422,3 +422,27 @@ export function describeValue(bytes: Uint8Array, options: DescribeOptions = {}):
   const dump = hexDump(bytes, maxHex);
   return { ...base, kind: 'binary', display: dump, displayTruncated: bytes.byteLength > maxHex };
 }
+
+/**
+ * The same JSON without whitespace between tokens (strings, numbers and escapes exactly as
+ * written), or the problem when it is not JSON. For writing a value edited in the pretty view
+ * back in the compact style it had.
+ */
+export function compactJson(text: string): { ok: true; text: string } | { ok: false; error: JsonError } {
+  const check = checkJson(text);
+  if (!check.ok) return check;
+  let out = '';
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (inString) {
+      out += c;
+      if (c === '\\') out += text[++i] ?? '';
+      else if (c === '"') inString = false;
+    } else if (c === '"') {
+      inString = true;
+      out += c;
+    } else if (c !== ' ' && c !== '\t' && c !== '\n' && c !== '\r') out += c;
+  }
+  return { ok: true, text: out };
+}
