@@ -249,6 +249,14 @@ describe('the Domains service over real SSH and virsh', () => {
     expect(o2.text).toContain(`<${hostile}>`);
     o2.sub.dispose();
     terminals.close(t.id);
+
+    // Without a command it is still the login shell ("a shell on the host is one click away").
+    const sh = await terminals.open({ kind: 'ssh', target: hostA.target, jumps: [] }, 80, 24);
+    const o3 = collect(sh.id);
+    terminals.write(sh.id, 'echo "shell-$((6*7))"\r');
+    await until('the shell to answer', () => o3.text.includes('shell-42'));
+    o3.sub.dispose();
+    terminals.close(sh.id);
     expect(markers()).toEqual([]);
   });
 
