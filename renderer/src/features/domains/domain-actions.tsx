@@ -306,15 +306,11 @@ function ActionDialog({ dialog, onClose, onRun }: { dialog: DialogState | null; 
       cancelText={t('domains.confirm.cancel')}
       okButtonProps={{ danger, loading: busy, ...({ 'data-testid': 'domain-dialog-ok' } as Record<string, string>) }}
       destroyOnHidden
-      afterOpenChange={(open) => {
-        if (open) form.setFieldsValue(initial());
-        else form.resetFields();
-      }}
       width={620}
     >
       <div data-testid="domain-dialog" data-action={action} data-domain={name} data-host={hostName}>
         {action && <Typography.Paragraph type="secondary">{t(`domains.dialog.${dialogKey(action)}.intro`, { name, host: hostName })}</Typography.Paragraph>}
-        <Form form={form} layout="vertical" requiredMark={false} preserve={false}>
+        <Form key={dialog ? `${dialog.action}:${dialog.key}` : 'none'} form={form} layout="vertical" requiredMark={false} preserve={false} initialValues={initial()}>
           {(action === 'save' || action === 'restore') && (
             <>
               <Form.Item name="file" label={t('domains.dialog.file')} extra={t('domains.dialog.fileHelp')} rules={[{ required: true, message: t('domains.dialog.required') }, pathRule]}>

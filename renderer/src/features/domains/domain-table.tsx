@@ -3,7 +3,7 @@ import {
   CaretRightOutlined,
   CodeOutlined,
   DeleteOutlined,
-  DownOutlined,
+  EllipsisOutlined,
   InfoCircleOutlined,
   PauseOutlined,
   PoweroffOutlined,
@@ -16,7 +16,6 @@ import {
 } from '@ant-design/icons';
 import type { DomainAction, DomainRow } from '@contract/domains';
 import { Button, Dropdown, Table, Tag, Tooltip, Typography, type MenuProps, type TableColumnsType } from 'antd';
-import type { TFunction } from 'i18next';
 import { memo, useMemo, type HTMLAttributes, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { formatDuration, formatRate } from '../../components/format';
@@ -130,8 +129,8 @@ export const RowActions = memo(function RowActions({ rowKey }: { rowKey: string 
         trigger={['click']}
         menu={{ items, onClick: ({ key }) => actions.run(rowKey, key as DomainAction) }}
       >
-        <Button size="small" data-testid="domain-more">
-          {t('domains.table.more')} <DownOutlined />
+        <Button size="small" data-testid="domain-more" aria-label={t('domains.table.more')}>
+          <EllipsisOutlined />
         </Button>
       </Dropdown>
     </span>
@@ -139,11 +138,6 @@ export const RowActions = memo(function RowActions({ rowKey }: { rowKey: string 
 });
 
 const DIALOG_HINT = new Set<DomainAction>(['save', 'restore', 'snapshot-create', 'migrate']);
-
-function bool(t: TFunction, v: boolean | null, yes: string, no: string): ReactNode {
-  if (v === null) return <Typography.Text type="secondary">—</Typography.Text>;
-  return v ? <Tag color="blue">{yes}</Tag> : <Typography.Text type="secondary">{no}</Typography.Text>;
-}
 
 interface TableProps {
   keys: readonly string[];
@@ -177,7 +171,7 @@ export function DomainTable({ keys, height, showHost }: TableProps) {
       {
         title: t('domains.table.name'),
         key: 'name',
-        width: 230,
+        width: 180,
         fixed: 'left',
         render: (_v, { row }) => (
           <div className="drover-domain-name-cell">
@@ -203,26 +197,26 @@ export function DomainTable({ keys, height, showHost }: TableProps) {
         ),
       });
     cols.push(
-      { title: t('domains.table.state'), key: 'state', width: 170, render: (_v, { row }) => <DomainStateTag row={row} /> },
-      { title: t('domains.table.id'), key: 'id', width: 56, align: 'right', render: (_v, { row }) => row.id ?? '—' },
+      { title: t('domains.table.state'), key: 'state', width: 140, render: (_v, { row }) => <DomainStateTag row={row} /> },
+      { title: t('domains.table.id'), key: 'id', width: 46, align: 'right', render: (_v, { row }) => row.id ?? '—' },
       {
         title: t('domains.table.vcpus'),
         key: 'vcpus',
-        width: 70,
+        width: 66,
         align: 'right',
         render: (_v, { row }) => (row.vcpus === null ? '—' : row.vcpusMax !== null && row.vcpusMax !== row.vcpus ? `${row.vcpus}/${row.vcpusMax}` : String(row.vcpus)),
       },
       {
         title: <Tooltip title={t('domains.table.memoryHelp')}>{t('domains.table.memory')}</Tooltip>,
         key: 'memory',
-        width: 150,
+        width: 122,
         align: 'right',
         render: (_v, { row }) => (row.memoryMaxKiB !== null && row.memoryMaxKiB !== row.memoryKiB ? `${formatKiB(row.memoryKiB, locale)} / ${formatKiB(row.memoryMaxKiB, locale)}` : formatKiB(row.memoryKiB, locale)),
       },
       {
         title: <Tooltip title={t('domains.table.cpuHelp')}>{t('domains.table.cpu')}</Tooltip>,
         key: 'cpu',
-        width: 76,
+        width: 64,
         align: 'right',
         render: (_v, { row }) => (
           <span data-testid="domain-cpu" data-value={row.cpuPercent ?? ''}>
@@ -233,7 +227,7 @@ export function DomainTable({ keys, height, showHost }: TableProps) {
       {
         title: <Tooltip title={t('domains.table.memUsedHelp')}>{t('domains.table.memUsed')}</Tooltip>,
         key: 'memUsed',
-        width: 130,
+        width: 96,
         align: 'right',
         render: (_v, { row }) =>
           row.memoryUsedKiB === null && row.memoryRssKiB === null ? (
@@ -247,7 +241,9 @@ export function DomainTable({ keys, height, showHost }: TableProps) {
       {
         title: <Tooltip title={t('domains.table.ioHelp')}>{t('domains.table.io')}</Tooltip>,
         key: 'io',
-        width: 170,
+        width: 160,
+        // Shown on wide windows only (≥ 1600 px): CPU and memory matter first.
+        responsive: ['xxl'],
         render: (_v, { row }) => {
           const r = (n: number | null) => (n === null ? '—' : formatRate(n, locale));
           if (row.diskReadBytesPerSec === null && row.netRxBytesPerSec === null) return <Typography.Text type="secondary">—</Typography.Text>;
@@ -263,15 +259,20 @@ export function DomainTable({ keys, height, showHost }: TableProps) {
           );
         },
       },
-      { title: t('domains.table.autostart'), key: 'autostart', width: 90, render: (_v, { row }) => bool(t, row.autostart, t('domains.table.yes'), t('domains.table.no')) },
       {
-        title: t('domains.table.persistent'),
-        key: 'persistent',
+        title: t('domains.table.flags'),
+        key: 'flags',
         width: 96,
-        render: (_v, { row }) => (row.persistent === false ? <Tag color="purple">{t('domains.table.transient')}</Tag> : bool(t, row.persistent, t('domains.table.yes'), t('domains.table.no'))),
+        render: (_v, { row }) => (
+          <span className="drover-domain-flags" data-testid="domain-flags" data-autostart={String(row.autostart)} data-persistent={String(row.persistent)}>
+            {row.autostart && <Tag color="blue">{t('domains.table.autostartTag')}</Tag>}
+            {row.persistent === false && <Tag color="purple">{t('domains.table.transient')}</Tag>}
+            {!row.autostart && row.persistent !== false && <Typography.Text type="secondary">—</Typography.Text>}
+          </span>
+        ),
       },
-      { title: <Tooltip title={t('domains.table.uptimeHelp')}>{t('domains.table.uptime')}</Tooltip>, key: 'uptime', width: 110, render: (_v, { row }) => <Uptime row={row} offsetMs={live.clockOffsetMs} /> },
-      { title: t('domains.table.actions'), key: 'actions', width: 250, fixed: 'right', render: (_v, { key }) => <RowActions rowKey={key} /> },
+      { title: <Tooltip title={t('domains.table.uptimeHelp')}>{t('domains.table.uptime')}</Tooltip>, key: 'uptime', width: 90, render: (_v, { row }) => <Uptime row={row} offsetMs={live.clockOffsetMs} /> },
+      { title: t('domains.table.actions'), key: 'actions', width: 176, fixed: 'right', render: (_v, { key }) => <RowActions rowKey={key} /> },
     );
     return cols;
   }, [t, showHost, hosts, locale, live.clockOffsetMs]);
@@ -282,13 +283,15 @@ export function DomainTable({ keys, height, showHost }: TableProps) {
       data-testid="domain-table"
       size="small"
       virtual
-      scroll={{ x: 1700, y: height }}
+      scroll={{ x: 1080, y: height }}
       pagination={false}
       dataSource={data}
       columns={columns}
       rowKey="key"
       rowSelection={{
         selectedRowKeys: selection as string[],
+        // The selection outlives the filters (search, host, state): bulk acts on all of it.
+        preserveSelectedRowKeys: true,
         onChange: (keys) => setSelection(keys as string[]),
         columnWidth: 36,
         fixed: true,

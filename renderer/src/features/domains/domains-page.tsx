@@ -187,17 +187,34 @@ function DomainsView() {
         </Typography.Text>
         <LiveStatus source={live} testId="domains-live" />
         <div style={{ flex: 1 }} />
+        <Tooltip title={`${t('domains.toolbar.refresh')} (R)`}>
+          <Button icon={<ReloadOutlined />} disabled={!live.fresh} onClick={() => void store.getState().refresh()} data-testid="domains-refresh">
+            {t('domains.toolbar.refresh')}
+          </Button>
+        </Tooltip>
+        <Tooltip title={`${t('domains.toolbar.addHost')} (N)`}>
+          <Button type="primary" icon={<PlusOutlined />} onClick={openAdd} data-testid="domains-add-host">
+            {t('domains.toolbar.addHost')}
+          </Button>
+        </Tooltip>
+      </Flex>
+      <div className="drover-domain-hosts" data-testid="domain-hosts">
+        {order.map((id) => (
+          <HostCard key={id} hostId={id} onEdit={openEdit} />
+        ))}
+      </div>
+      <Flex align="center" gap={8} wrap className="drover-domains-filters">
         <Input
           ref={searchRef}
           allowClear
           prefix={<SearchOutlined />}
-          placeholder={t('domains.toolbar.search')}
+          placeholder={`${t('domains.toolbar.search')} (/)`}
           value={search}
           onChange={(e) => store.getState().setSearch(e.target.value)}
           onKeyDown={(e) => {
             if (e.key === 'Escape') (e.target as HTMLInputElement).blur();
           }}
-          style={{ width: 220 }}
+          style={{ width: 240 }}
           data-testid="domains-search"
         />
         <Select
@@ -215,26 +232,15 @@ function DomainsView() {
           value={[...stateFilter]}
           onChange={(v) => store.getState().setStateFilter(v)}
           options={DOMAIN_STATE_NAMES.map((s) => ({ value: s, label: stateText(t, s) }))}
-          style={{ width: 200 }}
+          style={{ width: 220 }}
           data-testid="domains-state-filter"
         />
-        <Tooltip title={`${t('domains.toolbar.refresh')} (R)`}>
-          <Button icon={<ReloadOutlined />} disabled={!live.fresh} onClick={() => void store.getState().refresh()} data-testid="domains-refresh">
-            {t('domains.toolbar.refresh')}
-          </Button>
-        </Tooltip>
-        <Tooltip title={`${t('domains.toolbar.addHost')} (N)`}>
-          <Button type="primary" icon={<PlusOutlined />} onClick={openAdd} data-testid="domains-add-host">
-            {t('domains.toolbar.addHost')}
-          </Button>
-        </Tooltip>
+        <Typography.Text type="secondary" data-testid="domains-shown">
+          {t('domains.toolbar.shown', { count: keys.length })}
+        </Typography.Text>
+        <div style={{ flex: 1 }} />
+        <BulkBar />
       </Flex>
-      <div className="drover-domain-hosts" data-testid="domain-hosts">
-        {order.map((id) => (
-          <HostCard key={id} hostId={id} onEdit={openEdit} />
-        ))}
-      </div>
-      <BulkBar />
       <div ref={tableBox} className="drover-domain-table-box">
         <DomainTable keys={keys} height={tableHeight} showHost={hostFilter === null && order.length > 1} />
       </div>

@@ -66,7 +66,10 @@ export interface DomainsState {
   readonly hosts: Readonly<Record<string, DomainHostStatus>>;
   /** Every domain of every host, keyed `<hostId>/<uuid>`. */
   readonly domains: Readonly<Record<string, DomainRow>>;
-  /** Local time each domain last changed (for the "changed just now" highlight). */
+  /**
+   * Local time each domain's state last changed (running → paused…), for the "changed just now"
+   * highlight. Counters (CPU%, rates) change every round and do not count.
+   */
   readonly changedAtMs: Readonly<Record<string, number>>;
   readonly streamError: AppError | null;
   /** null: every host. */
@@ -428,7 +431,19 @@ export function createDomainsStore(deps: DomainsStoreDeps): DomainsStore {
       streamError: l.error ?? null,
     };
     if (!prev || prev.data !== l.data || prev.seq !== l.seq) {
-      Object.assign(patch, { loaded: l.seq >= 0, hosts: l.data.hosts, domains: l.data.domains, changedAtMs: l.changedAtMs.domains ?? {} });
+      Object.assign(patch, { loaded: l.seq >= 0, hosts: l.data.hosts, domains: l.data.domains });
+      // A new snapshot (first, or after a resync) has nothing to compare with: no highlight.
+      const before = prev && prev.seq >= 0 && l.seq > prev.seq ? s.domains : undefined;
+      const changedAtMs: Record<string, number> = {};
+      let changed = false;
+      for (const [key, row] of Object.entries(l.data.domains)) {
+        const old = before?.[key];
+        if (old && old !== row && old.state !== row.state) {
+          changedAtMs[key] = now();
+          changed = true;
+        } else if (s.changedAtMs[key] !== undefined) changedAtMs[key] = s.changedAtMs[key];
+      }
+      if (changed || Object.keys(changedAtMs).length !== Object.keys(s.changedAtMs).length) patch.changedAtMs = changedAtMs;
       // Domains that are gone leave the selection, the cursor and the filter.
       const selection = s.selection.filter((k) => k in l.data.domains);
       if (selection.length !== s.selection.length) patch.selection = selection;

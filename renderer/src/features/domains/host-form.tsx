@@ -127,10 +127,7 @@ export function HostFormDrawer({ init, onClose, onSaved }: { init: HostFormInit 
       title={base ? t('domains.form.editTitle', { name: base.name }) : t('domains.form.addTitle')}
       destroyOnHidden
       afterOpenChange={(open) => {
-        if (open) {
-          form.setFieldsValue(hostToValues(base));
-          setError(null);
-        }
+        if (!open) setError(null);
       }}
       footer={
         <Flex justify="flex-end" gap={8}>
@@ -142,7 +139,8 @@ export function HostFormDrawer({ init, onClose, onSaved }: { init: HostFormInit 
       }
     >
       <div data-testid="domain-host-form" data-shortcuts="off">
-        <Form form={form} layout="vertical" requiredMark={false} initialValues={hostToValues(base)}>
+        {/* destroyOnHidden: a new form (with these initial values) each time the drawer opens. */}
+        <Form form={form} layout="vertical" requiredMark={false} initialValues={hostToValues(base)} preserve={false}>
           <Form.Item name="name" label={t('domains.form.name')} rules={[required, { max: 128, message: t('domains.form.tooLong') }]}>
             <Input data-testid="domain-host-name" placeholder={t('domains.form.namePlaceholder')} />
           </Form.Item>
