@@ -83,7 +83,8 @@ export class WatchedHost extends DisposableBase {
     super();
     this.clock = deps.clock ?? systemClock;
     const intervalMs = config.pollIntervalSec * 1000;
-    this.roundTimeoutMs = Math.max(15_000, intervalMs * 3);
+    // Generous: a loaded host (or hundreds of domains) can take many seconds for one domstats.
+    this.roundTimeoutMs = Math.max(30_000, intervalMs * 3);
     this.feed = this.register(new HostFeed(this.clock, () => this.changed()));
     this.poller = this.register(
       new LivePoller<HostLiveData>({
@@ -91,6 +92,8 @@ export class WatchedHost extends DisposableBase {
         intervalMs,
         // The SSH layer's own bound (onHost) fires first and says which host did not answer.
         timeoutMs: this.roundTimeoutMs + 5_000,
+        // Stale when a round is clearly late: rounds of a few seconds on a busy host are normal.
+        staleAfterMs: Math.max(intervalMs * 3, intervalMs + 10_000),
         clock: this.clock,
         poll: (signal) => this.round(signal),
       }),

@@ -167,6 +167,10 @@ describe('domains store (renderer)', () => {
     expect(hostUsable(s.live, s.hosts[B])).toBe(false);
     expect(rowStale(s.live, s.hosts[A])).toBe(false);
     expect(hostUsable(s.live, s.hosts[A])).toBe(true);
+    // A host that is only slow (a round timed out) still takes actions; drawn stale all the same.
+    const slow: DomainHostStatus = { ...host(A, 'kvm A', 'down'), failure: 'timeout' };
+    expect(hostUsable(s.live, slow)).toBe(true);
+    expect(rowStale(s.live, slow)).toBe(true);
 
     // The link drops: everything is stale at once, until a new snapshot.
     h.setLink({ status: 'reconnecting', sinceMs: 0, attempt: 1, retryAtMs: 0 } as unknown as ConnectionState);

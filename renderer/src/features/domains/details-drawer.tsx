@@ -228,7 +228,7 @@ export function DetailsDrawer() {
         </Flex>
       }
     >
-      <div data-testid="domain-details" data-loading={details?.loading ? 'true' : 'false'} className={usable ? undefined : 'drover-stale'}>
+      <div data-testid="domain-details-drawer" data-loading={details?.loading ? 'true' : 'false'} className={usable ? undefined : 'drover-stale'}>
         {details?.error && (
           <Alert type="error" showIcon title={t('domains.details.failed')} description={<ErrorDetails error={details.error} action="domainDetails" />} style={{ marginBottom: 12 }} />
         )}

@@ -110,7 +110,7 @@ export function DomainActionsProvider({ children }: { children: ReactNode }) {
       const result = await store.getState().act(key, request);
       if (result?.ok) {
         const name = row?.name ?? key;
-        void message.success({ content: result.output ? `${name}: ${result.output}` : t('domains.done', { action: actionLabel(t, request.action), name }), key: `domain-${key}` });
+        void message.success({ content: result.output ? `${name}: ${result.output}` : t('domains.done', { action: actionLabel(t, request.action), name }), key: `domain-${key}`, duration: 6 });
       }
       return result;
     },

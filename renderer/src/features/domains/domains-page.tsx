@@ -30,6 +30,11 @@ function isTyping(target: EventTarget | null): boolean {
   );
 }
 
+/** Enter and Space already activate these: the page does not take the key from them. */
+function activatesItself(target: EventTarget | null): boolean {
+  return target instanceof Element && target.closest('button, a[href], [role="switch"], [role="button"], input, label, [role="menuitem"]') !== null;
+}
+
 /** A dialog, drawer or confirmation is up. */
 function overlayOpen(): boolean {
   const shown = (el: Element) => el.getClientRects().length > 0;
@@ -121,8 +126,8 @@ function DomainsView() {
       else if (key === '/') searchRef.current?.focus();
       else if (key === 'ArrowDown' || key === 'j') move(1);
       else if (key === 'ArrowUp' || key === 'k') move(-1);
-      else if ((key === 'x' || key === ' ') && cur) s.toggleSelected(cur);
-      else if (key === 'Enter' && cur) void s.openDetails(cur);
+      else if ((key === 'x' || (key === ' ' && !activatesItself(e.target))) && cur) s.toggleSelected(cur);
+      else if (key === 'Enter' && cur && !activatesItself(e.target)) void s.openDetails(cur);
       else if (key === 'r') void s.refresh();
       else if (cur && row && usable && key === 's') k.actions.run(cur, row.id !== null ? 'shutdown' : 'start');
       else if (cur && row && usable && key === 'p') {

@@ -165,9 +165,15 @@ export function actionApplies(action: DomainAction, row: Pick<DomainRow, 'state'
   }
 }
 
-/** A row's data may be acted on: the stream is fresh and its host answers. */
+/**
+ * A row may be acted on: the stream is fresh and its host can be reached. A slow host (stale, or
+ * a listing round that timed out) still takes actions; one that cannot be reached over SSH, whose
+ * libvirt refuses, or that has no data yet does not.
+ */
 export function hostUsable(live: DomainsLive, host: DomainHostStatus | undefined): boolean {
-  return live.fresh && host !== undefined && (host.health.state === 'live' || host.health.state === 'stale');
+  if (!live.fresh || host === undefined) return false;
+  const s = host.health.state;
+  return s === 'live' || s === 'stale' || (s === 'down' && host.failure === 'timeout');
 }
 
 /** A row is drawn stale when the stream is not fresh or its host is not live. */
