@@ -191,8 +191,14 @@ export class WatchedHost extends DisposableBase {
     this.problems = r.problems.slice(0, MAX_PROBLEMS);
     if (!r.ok) {
       const error = r.error ?? new AppError('INTERNAL', 'the round failed without a cause').toData();
-      // classifyVirshError keeps virsh's text in details; anything else failed on the SSH side.
-      this.failure = error.details && 'virshMessage' in error.details ? 'libvirt' : 'ssh';
+      // classifyVirshError keeps virsh's text and exit code in details. No exit code means the
+      // channel closed before virsh ended: the SSH connection dropped, not libvirt.
+      const d = error.details;
+      if (d && 'virshMessage' in d && d.exitCode === null) {
+        this.failure = 'ssh';
+        throw new AppError('UNAVAILABLE', `${hopLabel(c.target)}: the SSH connection closed before virsh finished`, { hint: 'The host or the network went away; Drover reconnects by itself.' });
+      }
+      this.failure = d && 'virshMessage' in d ? 'libvirt' : 'ssh';
       throw AppError.fromData(error);
     }
     this.failure = null;

@@ -120,7 +120,7 @@ async function addHost(page: Page, opts: { name: string; uri: string; openWith: 
   await page.getByTestId('domain-host-uri').fill(opts.uri);
   await page.getByTestId('domain-host-interval').fill('1');
   await page.getByTestId('domain-host-save').click();
-  await expect(form).toBeHidden();
+  await expect(form).toBeHidden({ timeout: 30_000 });
 }
 
 test('add a KVM host through the form, approve its key, see its domains; suspend shows "paused" live; destroy asks first, naming domain and host', async ({ page, drover, pageErrors }) => {

@@ -216,6 +216,8 @@ describe('DomainsService', () => {
       b: { exec: denied },
       c: { fail: new AppError('TIMEOUT', 'root@10.0.0.7:22: no answer within 15 s'), timedOut: true },
       d: { fail: new AppError('TIMEOUT', 'root@10.0.0.8:22: no answer within 15 s'), timedOut: true },
+      // The channel closed without an exit status (sshd went away in the middle of the batch).
+      e: { exec: async () => ({ code: null, stdout: '', stderr: '' }) },
     });
     const service = new DomainsService({ store: new DomainHostStore(tmp.path, clock), runner: fake.runner, clock, hostKeys: { pending: () => [{ host: '10.0.0.7', port: 22 }] } });
     await service.init();
@@ -223,6 +225,7 @@ describe('DomainsService', () => {
     await service.saveHost(hostInput('b'));
     await service.saveHost(hostInput('c', { target: { host: '10.0.0.7', user: 'root', port: 22 } }));
     await service.saveHost(hostInput('d', { target: { host: '10.0.0.8', user: 'root', port: 22 } }));
+    await service.saveHost(hostInput('e', { target: { host: '10.0.0.9', user: 'root', port: 22 } }));
     const w = watch(service);
     await tick(300);
     expect(w.data.hosts.a).toMatchObject({
@@ -235,6 +238,7 @@ describe('DomainsService', () => {
     expect(w.data.hosts.c).toMatchObject({ failure: 'hostkey', health: { state: 'down', cause: { code: 'HOST_KEY_UNKNOWN', message: 'waiting for you to trust the host key of root@10.0.0.7:22' } } });
     expect(w.data.hosts.d).toMatchObject({ failure: 'timeout', health: { state: 'down', cause: { code: 'TIMEOUT' } } });
     expect(w.data.hosts.d!.health.nextAttemptAtMs).toBeGreaterThan(clock.now());
+    expect(w.data.hosts.e).toMatchObject({ failure: 'ssh', health: { state: 'down', cause: { code: 'UNAVAILABLE', message: 'root@10.0.0.9:22: the SSH connection closed before virsh finished' } } });
     w.dispose();
     await service.disposeAsync();
   });

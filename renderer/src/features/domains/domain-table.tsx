@@ -191,7 +191,7 @@ export function DomainTable({ keys, height, showHost }: TableProps) {
         key: 'host',
         width: 140,
         render: (_v, { row }) => (
-          <Typography.Text ellipsis={{ tooltip: hosts[row.hostId]?.route }} data-testid="domain-host-name">
+          <Typography.Text ellipsis={{ tooltip: hosts[row.hostId]?.route }} data-testid="domain-row-host">
             {hosts[row.hostId]?.config.name ?? row.hostId}
           </Typography.Text>
         ),

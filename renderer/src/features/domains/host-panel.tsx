@@ -96,7 +96,7 @@ export const HostCard = memo(function HostCard({ hostId, onEdit }: { hostId: str
         )}
       </Flex>
       <Flex align="center" gap={12} wrap className={`drover-domain-host-meta${hostUsable(live, host) ? '' : ' drover-stale'}`}>
-        <Typography.Text type="secondary" className="drover-mono" data-testid="domain-host-uri">
+        <Typography.Text type="secondary" className="drover-mono" data-testid="domain-host-card-uri">
           {c.uri}
         </Typography.Text>
         <Typography.Text data-testid="domain-host-counts" data-total={total} data-running={running} data-paused={paused}>
