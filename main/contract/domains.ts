@@ -1,10 +1,12 @@
 import { z } from 'zod';
+import { defineContract, method, stream } from './define';
 import { ErrorCodeSchema, ErrorDataSchema } from './errors';
+import { liveUpdateSchema, SourceHealthSchema, type LiveDataOf } from './live';
 import { HopSchema } from './ssh';
 
 /**
- * libvirt/KVM domains over SSH (virsh on the KVM host). Schemas and types only: the stream,
- * methods and their registration come later. Names and numbers of states and reasons are
+ * libvirt/KVM domains over SSH (virsh on the KVM host): host configs, the rows of the live table,
+ * details, actions, and the `domains` contract. Names and numbers of states and reasons are
  * libvirt's (virDomainState and the per-state reason enums, as virsh prints them).
  */
 
@@ -25,6 +27,8 @@ export const DomainHostConfigSchema = z.object({
   /** ProxyJump chain, first hop first. */
   jumps: z.array(HopSchema).max(8).default([]),
   uri: LibvirtUriSchema.default('qemu:///system'),
+  /** Seconds between the end of one listing round and the start of the next. */
+  pollIntervalSec: z.number().int().min(1).max(3600).default(5),
 });
 export type DomainHostConfig = z.infer<typeof DomainHostConfigSchema>;
 export type DomainHostConfigInput = z.input<typeof DomainHostConfigSchema>;
@@ -294,3 +298,130 @@ export const DomainActionResultSchema = z.object({
   error: ErrorDataSchema.nullable(),
 });
 export type DomainActionResult = z.infer<typeof DomainActionResultSchema>;
+
+// ---- the live table: hosts and their domains ------------------------------------------------
+
+/** The key of a domain in the live `domains` collection: `<hostId>/<uuid>` (neither contains "/"). */
+export function domainKey(hostId: string, uuid: string): string {
+  return `${hostId}/${uuid}`;
+}
+
+/** The host id and uuid of a `domains` key, or null when it is not one. */
+export function splitDomainKey(key: string): { hostId: string; uuid: string } | null {
+  const at = key.indexOf('/');
+  if (at <= 0 || at === key.length - 1) return null;
+  return { hostId: key.slice(0, at), uuid: key.slice(at + 1) };
+}
+
+/**
+ * Where a host's data currently fails: reaching it over SSH (or a jump host), an unknown host key
+ * waiting for a person, no answer in time, or libvirt on the host (virsh's own error: libvirtd
+ * not running, permission denied, virsh missing).
+ */
+export const HostFailureSchema = z.enum(['ssh', 'hostkey', 'timeout', 'libvirt']);
+export type HostFailure = z.infer<typeof HostFailureSchema>;
+
+/** One configured host as the live stream shows it: its config, its own source health and the last round. */
+export const DomainHostStatusSchema = z.object({
+  config: DomainHostConfigSchema,
+  /** "user@jump:22 > user@host:22". */
+  route: z.string(),
+  /** This host's own state, cause and data age (the stream's health is Drover's own). */
+  health: SourceHealthSchema,
+  failure: HostFailureSchema.nullable(),
+  /** What the last round could not read although the host answered (bounded). */
+  problems: z.array(DomainProblemSchema).max(50),
+  /** Domains in the last successful round; null before the first one. */
+  domainCount: z.number().int().min(0).nullable(),
+  /** Duration of the last round and the remote commands it ran. */
+  roundMs: z.number().min(0).nullable(),
+  calls: z.number().int().min(0).nullable(),
+});
+export type DomainHostStatus = z.infer<typeof DomainHostStatusSchema>;
+
+/** domains.live: `hosts` keyed by host id, `domains` keyed by domainKey(hostId, uuid). */
+export const DOMAIN_LIVE_COLLECTIONS = {
+  hosts: DomainHostStatusSchema,
+  domains: DomainRowSchema,
+};
+export const DomainLiveSchema = liveUpdateSchema(DOMAIN_LIVE_COLLECTIONS);
+export type DomainLiveData = LiveDataOf<typeof DOMAIN_LIVE_COLLECTIONS>;
+
+// ---- migration --------------------------------------------------------------------------------
+
+/**
+ * The libvirt URI the *source* host's virsh uses to reach another configured host, for
+ * `virsh migrate --live DOMAIN URI`: `<driver>+ssh://<user>@<host>[:<port>]<path>[?<query>]`,
+ * built from the target host's SSH login (as Drover has it) and its libvirt URI (driver, path
+ * and query: qemu:///system → qemu+ssh://root@kvm-b/system).
+ *
+ * Assumed: the source host reaches the target directly under the same host name, port and user
+ * that Drover uses (no jump hosts: libvirt's ssh transport has no ProxyJump, so a target behind
+ * jumps needs an entry in the source host's ~/.ssh/config), and the source's libvirt can log in
+ * there with its own keys. The dialog lets the person edit the URI when that is not so.
+ */
+export function migrationUri(target: { target: { user: string; host: string; port: number }; uri: string }): string {
+  const m = /^([A-Za-z][A-Za-z0-9.-]*)(?:\+[A-Za-z0-9.-]+)?:\/\/[^/?#]*(\/[^?#]*)?(\?[^#]*)?/.exec(target.uri);
+  const driver = m?.[1] ?? 'qemu';
+  const pathPart = m?.[2] && m[2] !== '/' ? m[2] : '/system';
+  const query = m?.[3] ?? '';
+  const h = target.target.host;
+  const host = h.includes(':') ? `[${h}]` : h;
+  const port = target.target.port === 22 ? '' : `:${target.target.port}`;
+  return `${driver}+ssh://${target.target.user}@${host}${port}${pathPart}${query}`;
+}
+
+// ---- the contract -----------------------------------------------------------------------------
+
+const HostId = Id;
+/** A domain as an action names it: its uuid (what the UI sends), or its name. */
+const DomainRef = z.string().min(1).max(1024);
+
+/** A host as the form saves it: without an id for a new host (the service picks one). */
+export const DomainHostSaveSchema = DomainHostConfigSchema.extend({ id: Id.optional() });
+export type DomainHostSave = z.input<typeof DomainHostSaveSchema>;
+
+export const DomainBulkEventSchema = z.object({
+  /** The target's position in the request. */
+  index: z.number().int().min(0),
+  result: DomainActionResultSchema,
+});
+export type DomainBulkEvent = z.infer<typeof DomainBulkEventSchema>;
+
+/** What the terminal needs to run `virsh console` on the host in a pty. */
+export const DomainConsoleTargetSchema = z.object({
+  target: HopSchema,
+  jumps: z.array(HopSchema),
+  /** The argv to run instead of a login shell (env LC_ALL=C.UTF-8 LANGUAGE= virsh -c URI console -- UUID). */
+  command: z.array(z.string()).min(1),
+});
+export type DomainConsoleTarget = z.infer<typeof DomainConsoleTargetSchema>;
+
+export const domainsContract = defineContract({
+  /** Every host's health and every domain, snapshot then keyed diffs. */
+  live: stream({ input: z.null(), event: DomainLiveSchema }),
+  listHosts: method({ input: z.null(), output: z.array(DomainHostConfigSchema) }),
+  /** Creates (no id) or replaces a host; its poller restarts with the new settings. */
+  saveHost: method({ input: DomainHostSaveSchema, output: DomainHostConfigSchema }),
+  removeHost: method({ input: z.object({ id: HostId }), output: z.null() }),
+  /** Polls now (one host, or every host). */
+  refresh: method({ input: z.object({ hostId: HostId.optional() }), output: z.null() }),
+  /** Forgets the SSH backoff (or a refused host key) and polls now. */
+  retryHost: method({ input: z.object({ id: HostId }), output: z.null() }),
+  /** One action on one domain; virsh's own output or error text comes back. */
+  act: method({
+    input: z.object({ hostId: HostId, domain: DomainRef, request: DomainActionRequestSchema }),
+    output: DomainActionResultSchema,
+    // save, restore and migrate run as long as the guest's memory takes to copy.
+    timeoutMs: 35 * 60_000,
+  }),
+  /** One action on many domains: one event per domain as each ends, then the stream ends. */
+  bulk: stream({
+    input: z.object({ request: DomainActionRequestSchema, targets: z.array(z.object({ hostId: HostId, domain: DomainRef })).min(1).max(2000) }),
+    event: DomainBulkEventSchema,
+  }),
+  /** dominfo, dommemstat, vcpuinfo, disks and interfaces with counters, snapshots. */
+  details: method({ input: z.object({ hostId: HostId, uuid: DomainUuidSchema }), output: DomainDetailsSchema, timeoutMs: 90_000 }),
+  /** The terminal target for `virsh console` of one domain. */
+  consoleTarget: method({ input: z.object({ hostId: HostId, uuid: DomainUuidSchema, force: z.boolean().optional() }), output: DomainConsoleTargetSchema }),
+});

@@ -1,4 +1,5 @@
 import type { ClientApi } from './define';
+import { domainsContract } from './domains';
 import { secretsContract } from './secrets';
 import { settingsContract } from './settings';
 import { sshContract } from './ssh';
@@ -19,6 +20,7 @@ export const appContract = {
   tunnels: tunnelsContract,
   terminal: terminalContract,
   etcd: etcdContract,
+  domains: domainsContract,
 } as const;
 
 export type AppContractType = typeof appContract;

@@ -9,8 +9,12 @@ const Rows = z.number().int().min(1).max(500);
 export const TerminalTargetSchema = z.discriminatedUnion('kind', [
   /** The user's login shell through a pty. */
   z.object({ kind: z.literal('local'), cwd: z.string().max(4096).optional() }),
-  /** An interactive shell on a host through the shared SSH layer (jump hosts, host key checks). */
-  z.object({ kind: z.literal('ssh'), ...SshTargetSchema.shape }),
+  /**
+   * An interactive shell on a host through the shared SSH layer (jump hosts, host key checks), or,
+   * with `command`, that program in a pty instead of the login shell (e.g. `virsh console`): an
+   * argument array, POSIX-quoted for the remote shell like every remote command.
+   */
+  z.object({ kind: z.literal('ssh'), ...SshTargetSchema.shape, command: z.array(z.string().max(16_384)).min(1).max(256).optional() }),
 ]);
 export type TerminalTarget = z.infer<typeof TerminalTargetSchema>;
 

@@ -230,6 +230,24 @@ export class Ssh2Connection implements Disposable {
     });
   }
 
+  /**
+   * An interactive channel running a command (built from an argument array, POSIX-quoted) in a
+   * pty of the given size, instead of the login shell: `virsh console` in a terminal tab.
+   */
+  execPty(argv: string[], pty: { term: string; cols: number; rows: number }): Promise<ClientChannel> {
+    const command = buildCommand(argv);
+    return new Promise((resolve, reject) => {
+      if (this.closed) {
+        reject(new AppError('UNAVAILABLE', `${hopLabel(this.config)}: connection is closed`));
+        return;
+      }
+      this.client.exec(command, { pty: { term: pty.term, cols: pty.cols, rows: pty.rows, width: 0, height: 0 } }, (err, channel) => {
+        if (err) reject(classifySshError(err, hopLabel(this.config)));
+        else resolve(channel);
+      });
+    });
+  }
+
   /** Runs a remote command built from an argument array (POSIX-quoted, never concatenated). */
   exec(argv: string[], opts: { signal?: AbortSignal; stdin?: string; maxOutputBytes?: number; pty?: ExecOptions['pty'] } = {}): Promise<ExecResult> {
     const command = buildCommand(argv);

@@ -4,7 +4,7 @@ import { Emitter, type Disposable } from '../contract/lifecycle';
 import type { ConnectionLease } from '../ssh/connection-pool';
 import type { TerminalExit, TerminalSource } from './terminal-source';
 
-/** An interactive shell on a host over the shared SSH connection (its lease is released on dispose). */
+/** An interactive shell (or one command in a pty) on a host over the shared SSH connection (its lease is released on dispose). */
 export class SshShellSource implements TerminalSource {
   private readonly dataEmitter = new Emitter<string>();
   private readonly exitEmitter = new Emitter<TerminalExit>();
@@ -33,10 +33,12 @@ export class SshShellSource implements TerminalSource {
     });
   }
 
-  static async open(lease: ConnectionLease, size: { cols: number; rows: number }, signal?: AbortSignal): Promise<SshShellSource> {
+  /** The login shell, or `command` (an argv) in a pty instead of it. */
+  static async open(lease: ConnectionLease, size: { cols: number; rows: number }, signal?: AbortSignal, command?: readonly string[]): Promise<SshShellSource> {
     try {
       const conn = await lease.whenReady(signal);
-      const channel = await conn.shell({ term: 'xterm-256color', cols: size.cols, rows: size.rows });
+      const pty = { term: 'xterm-256color', cols: size.cols, rows: size.rows };
+      const channel = command && command.length > 0 ? await conn.execPty([...command], pty) : await conn.shell(pty);
       return new SshShellSource(channel, lease);
     } catch (err) {
       lease.dispose();

@@ -40,7 +40,7 @@ export class TerminalManager implements Disposable {
       host = 'local';
     } else {
       const lease = this.deps.pool.acquire(sshRoute(target));
-      source = await SshShellSource.open(lease, { cols, rows }, signal);
+      source = await SshShellSource.open(lease, { cols, rows }, signal, target.command);
       host = hopLabel(target.target);
     }
     const title = target.kind === 'local' ? 'local' : shortHopLabel(target.target);
