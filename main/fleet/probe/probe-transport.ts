@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Clock } from '../../contract/clock';
 import type { AppError } from '../../contract/errors';
 import type { FleetHost } from '../../contract/fleet';
@@ -76,6 +77,20 @@ export class SshProbeTransport implements ProbeTransport {
   }
 
   async run(hosts: readonly FleetHost[], argvFor: (host: FleetHost) => string[], options: ProbeRunOptions): Promise<void> {
+    // Every host in flight listens to the round's signal: one signal of our own, sized for that.
+    const ctrl = new AbortController();
+    setMaxListeners(options.concurrency + 16, ctrl.signal);
+    const onAbort = () => ctrl.abort();
+    if (options.signal.aborted) ctrl.abort();
+    options.signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      await this.runAll(hosts, argvFor, { ...options, signal: ctrl.signal });
+    } finally {
+      options.signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private async runAll(hosts: readonly FleetHost[], argvFor: (host: FleetHost) => string[], options: ProbeRunOptions): Promise<void> {
     await onHosts(
       this.pool,
       hosts,
