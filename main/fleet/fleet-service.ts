@@ -34,6 +34,7 @@ import type { EnvRow } from '../etcd/farm-keys';
 import { LivePoller } from '../live/live-poller';
 import { LivePublisher } from '../live/live-publisher';
 import type { SshConnectionPool } from '../ssh/connection-pool';
+import type { RouteOptions } from '../ssh/ssh-route';
 import { importSshConfigHosts } from '../tunnels/tunnel-service';
 import { AlertHistory, ALERT_HISTORY_FILE_NAME } from './alert-history';
 import { etcdPreview, sshConfigPreview, textPreview, type ImportLogin } from './inventory/fleet-import';
@@ -99,7 +100,7 @@ export class FleetService extends DisposableBase {
     const transport =
       deps.transport ??
       (deps.pool
-        ? new SshProbeTransport(deps.pool, () => ({ unknownHostKey: this.inventory.settings.probe.unknownHostKey }), deps.clock)
+        ? new SshProbeTransport(deps.pool, () => probeRouteOptions(this.inventory.settings.probe), deps.clock)
         : undefined);
     if (!transport) throw new Error('FleetService needs an SSH pool or a probe transport');
     this.monitor = new FleetMonitor({
@@ -193,7 +194,7 @@ export class FleetService extends DisposableBase {
 
   private applySettings(next: FleetSettings, prev: FleetSettings | undefined): void {
     this.monitor.configure();
-    if (prev && prev.probe.unknownHostKey !== next.probe.unknownHostKey) this.monitor.rehold();
+    if (prev && (prev.probe.unknownHostKey !== next.probe.unknownHostKey || prev.probe.timeoutSec !== next.probe.timeoutSec)) this.monitor.rehold();
     if (this.autostart) {
       this.configurePoller(next);
       void this.syslog.apply(next.syslog);
@@ -393,6 +394,20 @@ export class FleetService extends DisposableBase {
     await this.syslog.close();
     await this.alertHistory.close();
   }
+}
+
+/** A person may take this long to answer a host key question (HostKeyPrompts expires them after 120 s). */
+export const HOST_KEY_QUESTION_MS = 130_000;
+
+/**
+ * SSH options of probe connections: the host key policy, and a handshake as long as the per-host
+ * timeout allows (a loaded rig answers slowly). With "ask", the handshake waits while the question
+ * is on screen (ssh2's ready timeout runs while the host key is being verified); a probe is still
+ * bounded by its own timeout, so a host that does not answer is reported missed on time.
+ */
+export function probeRouteOptions(p: { unknownHostKey: 'ask' | 'accept-new' | 'refuse'; timeoutSec: number }): RouteOptions {
+  const handshakeMs = Math.max(10_000, Math.min(60_000, p.timeoutSec * 1000));
+  return { unknownHostKey: p.unknownHostKey, readyTimeoutMs: p.unknownHostKey === 'ask' ? Math.max(handshakeMs, HOST_KEY_QUESTION_MS) : handshakeMs };
 }
 
 /** Worker envs from etcd reached directly (the etcd feature's saved sessions and tunnels come with its link-up). */

@@ -218,7 +218,8 @@ describe('fleet alerts, links and notification text', () => {
     expect(zh.title(down, 'rig-01')).toBe('严重：rig-01');
     const hot = alert('b', 'h', { metric: 'gpu.temperatureC', subject: 'gpu 3', value: 91, threshold: 90, severity: 'warning' });
     expect(en.title(hot, 'rig-02')).toBe('Warning: rig-02');
-    expect(en.body(hot)).toBe('gpu 3 gpu.temperatureC is 91 (threshold 90)');
+    expect(en.body(hot)).toBe('gpu 3 GPU temperature (°C) is 91 (threshold 90)');
+    expect(zh.body(hot)).toBe('gpu 3 GPU 温度（°C） 为 91（阈值 90）');
   });
 
   it('links to a host, a tab, and reads them back', () => {

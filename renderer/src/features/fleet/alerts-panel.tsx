@@ -4,6 +4,7 @@ import { Alert, Button, Empty, Flex, Table, Tag, Tooltip, Typography } from 'ant
 import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNow } from '../../components/use-now';
+import { alertText } from './alert-text';
 import { ago, dateTime, DASH } from './fleet-format';
 import { useFleetStore } from './fleet-hooks';
 import { selectAlerts, selectFleetLive, sortAlerts } from './fleet-store';
@@ -94,7 +95,7 @@ export function AlertsPanel({ onOpenHost }: { onOpenHost(id: string): void }) {
           columns={[
             { key: 'sev', title: t('fleet.alerts.severity'), width: 100, render: (_, a) => <Tag color={a.severity === 'critical' ? 'error' : 'warning'}>{t(`fleet.severity.${a.severity}`)}</Tag> },
             { key: 'host', title: t('fleet.columns.host'), width: 160, render: (_, a) => hostCell(a) },
-            { key: 'what', title: t('fleet.alerts.what'), render: (_, a) => <span data-testid="fleet-alert-message">{a.message}</span> },
+            { key: 'what', title: t('fleet.alerts.what'), render: (_, a) => <span data-testid="fleet-alert-message">{alertText(a, t)}</span> },
             { key: 'value', title: t('fleet.alerts.value'), width: 120, render: (_, a) => `${value(a)} / ${a.threshold}` },
             { key: 'since', title: t('fleet.alerts.sinceCol'), width: 130, render: (_, a) => <Tooltip title={dateTime(a.sinceMs)}>{ago(a.sinceMs, now, t)}</Tooltip> },
             {
@@ -132,10 +133,19 @@ export function AlertsPanel({ onOpenHost }: { onOpenHost(id: string): void }) {
         dataSource={history ?? []}
         scroll={{ y: 320 }}
         data-testid="fleet-alert-history"
+        onRow={(a) => ({ 'data-testid': 'fleet-alert-history-row', 'data-rule': a.ruleId, 'data-state': a.state, 'data-acked': String(a.acked) }) as React.HTMLAttributes<HTMLElement>}
         columns={[
           { key: 'sev', title: t('fleet.alerts.severity'), width: 100, render: (_, a) => <Tag color={a.severity === 'critical' ? 'error' : 'warning'}>{t(`fleet.severity.${a.severity}`)}</Tag> },
           { key: 'host', title: t('fleet.columns.host'), width: 160, render: (_, a) => hostCell(a) },
-          { key: 'what', title: t('fleet.alerts.what'), render: (_, a) => a.message },
+          {
+            key: 'what',
+            title: t('fleet.alerts.what'),
+            render: (_, a) => (
+              <Tooltip title={<span className="drover-mono">{a.message}</span>}>
+                <span>{alertText(a, t)}</span>
+              </Tooltip>
+            ),
+          },
           { key: 'from', title: t('fleet.alerts.fired'), width: 170, render: (_, a) => dateTime(a.sinceMs) },
           { key: 'to', title: t('fleet.alerts.resolved'), width: 170, render: (_, a) => (a.resolvedAtMs ? dateTime(a.resolvedAtMs) : <Tag color="error">{t('fleet.alerts.stillFiring')}</Tag>) },
           { key: 'ack', title: t('fleet.alerts.ackCol'), width: 90, render: (_, a) => (a.acked ? <CheckOutlined /> : DASH) },

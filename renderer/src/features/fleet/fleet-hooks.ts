@@ -15,13 +15,15 @@ function fill(template: string, values: Record<string, string | number>): string
 
 /** Notification text in the page's language (the store lives outside React, so it reads <html lang>). */
 export function notificationText(lang: () => string = () => document.documentElement.lang): NotificationText {
-  const strings = () => (lang() === 'zh-CN' ? fleetZhCN.fleet.notify : fleetEn.fleet.notify);
+  const all = () => (lang() === 'zh-CN' ? fleetZhCN.fleet : fleetEn.fleet);
+  const strings = () => all().notify;
+  const metric = (m: Alert['metric']) => all().metric[m.replace('.', '_') as keyof typeof fleetEn.fleet.metric] ?? m;
   return {
     title: (a: Alert, hostName: string) => fill(a.severity === 'critical' ? strings().titleCritical : strings().titleWarning, { host: hostName }),
     body: (a: Alert) =>
       a.metric === 'host.down'
         ? fill(strings().down, { missed: a.lastValue ?? a.value ?? 0, time: a.lastSeenMs === null ? strings().never : new Date(a.lastSeenMs).toLocaleTimeString(lang(), { hour12: false }) })
-        : fill(strings().threshold, { subject: a.subject ? `${a.subject} ` : '', metric: a.metric, value: a.value ?? '?', threshold: a.threshold }),
+        : fill(strings().threshold, { subject: a.subject ? `${a.subject} ` : '', metric: metric(a.metric), value: a.value ?? '?', threshold: a.threshold }),
   };
 }
 

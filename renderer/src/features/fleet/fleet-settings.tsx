@@ -6,6 +6,7 @@ import { Alert, App, Button, Card, Checkbox, Col, Flex, Form, Input, InputNumber
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorDetails } from '../../components/error-details';
+import { metricLabelKey } from './alert-text';
 import { useFleetStore } from './fleet-hooks';
 import { selectGroups, selectRules, selectService } from './fleet-store';
 
@@ -288,7 +289,7 @@ function formToRule(f: RuleForm): AlertRule {
 
 export function describeRule(r: AlertRule, t: (k: string, o?: Record<string, unknown>) => string): string {
   if (r.metric === 'host.down') return t('fleet.rules.down', { n: r.missedProbes });
-  return t('fleet.rules.threshold', { metric: t(`fleet.metric.${r.metric.replace('.', '_')}`), dir: t(`fleet.rules.${r.comparator}`), threshold: r.threshold, clear: r.clearThreshold, forSec: r.forSec });
+  return t('fleet.rules.threshold', { metric: t(metricLabelKey(r.metric)), dir: t(`fleet.rules.${r.comparator}`), threshold: r.threshold, clear: r.clearThreshold, forSec: r.forSec });
 }
 
 function RulesCard() {
@@ -373,7 +374,7 @@ function RulesCard() {
             </Col>
             <Col span={12}>
               <Form.Item name="metric" label={t('fleet.rules.metric')}>
-                <Select options={[...ALERT_THRESHOLD_METRICS, 'host.down' as const].map((m) => ({ value: m, label: t(`fleet.metric.${m.replace('.', '_') as 'load1'}`) }))} />
+                <Select options={[...ALERT_THRESHOLD_METRICS, 'host.down' as const].map((m) => ({ value: m, label: t(metricLabelKey(m)) }))} />
               </Form.Item>
             </Col>
           </Row>

@@ -118,7 +118,13 @@ export function HistoryCharts({ hostId }: { hostId: string }) {
   return (
     <div className="drover-fleet-charts" data-testid="fleet-charts">
       <Typography.Text type="secondary">{t('fleet.charts.span', { count: h.atMs.length, minutes: Math.round((h.atMs[h.atMs.length - 1]! - h.atMs[0]!) / 60_000) })}</Typography.Text>
-      <TimeChart title={t('fleet.charts.temperature')} unit="°" atMs={h.atMs} series={temps} testId="fleet-chart-temperature" />
+      {temps.some((x) => x.values.some((v) => v !== null)) ? (
+        <TimeChart title={t('fleet.charts.temperature')} unit="°" atMs={h.atMs} series={temps} testId="fleet-chart-temperature" />
+      ) : (
+        <div className="drover-fleet-chart-none" data-testid="fleet-chart-temperature-none">
+          <Typography.Text strong>{t('fleet.charts.temperature')}</Typography.Text> <Typography.Text type="secondary">{t('fleet.charts.noSensors')}</Typography.Text>
+        </div>
+      )}
       <TimeChart title={t('fleet.charts.load')} unit="" atMs={h.atMs} series={[{ label: t('fleet.charts.load1'), values: h.series.load1 }]} testId="fleet-chart-load" yMin={0} />
       <TimeChart title={t('fleet.charts.use')} unit="%" atMs={h.atMs} series={use} testId="fleet-chart-use" yMin={0} />
     </div>

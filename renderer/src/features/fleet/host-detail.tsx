@@ -6,6 +6,7 @@ import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { formatBytes, formatDuration, formatRate } from '../../components/format';
 import { useNow } from '../../components/use-now';
+import { alertText } from './alert-text';
 import { ago, celsius, dateTime, DASH, num, pct, percentTone, tempTone } from './fleet-format';
 import { useFleetStore } from './fleet-hooks';
 import { fleetTabHash } from './fleet-links';
@@ -34,6 +35,7 @@ export function HostDetail({ hostId, onClose, onEdit, onRemove, onTerminal }: Ho
   const m = useFleetStore(selectMetrics(hostId));
   const live = useFleetStore(selectFleetLive);
   const retry = useFleetStore((s) => s.retryHost);
+  const intervalSec = useFleetStore((s) => s.service?.settings.probe.intervalSec ?? 30);
   // The tab belongs to the host it was chosen for: another host opens on its overview.
   const [chosen, setChosen] = useState<{ hostId: string | null; tab: string }>({ hostId: null, tab: 'overview' });
   const tab = chosen.hostId === hostId ? chosen.tab : 'overview';
@@ -51,7 +53,7 @@ export function HostDetail({ hostId, onClose, onEdit, onRemove, onTerminal }: Ho
         h && (
           <Flex align="center" gap={12} wrap>
             <span data-testid="fleet-detail-name">{h.host.name}</span>
-            <HeartbeatCell h={h} serverNow={now} intervalSec={30} />
+            <HeartbeatCell h={h} serverNow={now} intervalSec={intervalSec} />
           </Flex>
         )
       }
@@ -337,7 +339,7 @@ function HostAlerts({ hostId }: { hostId: string }) {
             key={a.id}
             type={a.severity === 'critical' ? 'error' : 'warning'}
             showIcon
-            title={a.message}
+            title={alertText(a, t)}
             description={t('fleet.alerts.since', { when: dateTime(a.sinceMs) })}
             action={
               a.acked ? (
@@ -359,7 +361,7 @@ function HostAlerts({ hostId }: { hostId: string }) {
           {past.slice(0, 50).map((a) => (
             <li key={a.id}>
               <Tag color={a.severity === 'critical' ? 'error' : 'warning'}>{t(`fleet.severity.${a.severity}`)}</Tag>
-              {dateTime(a.sinceMs)} → {a.resolvedAtMs ? dateTime(a.resolvedAtMs) : DASH}: {a.message}
+              {dateTime(a.sinceMs)} → {a.resolvedAtMs ? dateTime(a.resolvedAtMs) : DASH}: {alertText(a, t)}
             </li>
           ))}
         </ul>

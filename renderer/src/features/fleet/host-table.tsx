@@ -95,18 +95,20 @@ export function HostTable(props: HostTableProps) {
     {
       key: 'status',
       title: t('fleet.columns.status'),
-      width: 150,
+      width: 130,
       render: (_, h) => <HeartbeatCell h={h} serverNow={now} intervalSec={props.intervalSec} />,
     },
     {
       key: 'name',
       title: t('fleet.columns.host'),
-      width: 220,
       render: (_, h) => (
         <div className="drover-fleet-name">
-          <Typography.Text strong ellipsis data-testid="fleet-host-name">
-            {h.host.name}
-          </Typography.Text>
+          <span>
+            <Typography.Text strong ellipsis data-testid="fleet-host-name">
+              {h.host.name}
+            </Typography.Text>{' '}
+            <Tag className="drover-fleet-group-tag">{h.host.group}</Tag>
+          </span>
           <Typography.Text type="secondary" ellipsis className="drover-mono drover-fleet-sub">
             {h.summary?.hostname && h.summary.hostname !== h.host.name ? `${h.summary.hostname} · ` : ''}
             {routeLabel(h.host.target, h.host.jumps)}
@@ -114,32 +116,29 @@ export function HostTable(props: HostTableProps) {
         </div>
       ),
     },
-    { key: 'group', title: t('fleet.columns.group'), width: 110, render: (_, h) => <Tag>{h.host.group}</Tag> },
     {
       key: 'cpu',
       title: t('fleet.columns.cpu'),
-      width: 130,
+      width: 170,
       render: (_, h) => (
         <span data-testid="fleet-host-cpu">
           <Tone tone={percentTone(h.summary?.cpuUsePercent)}>{pct(h.summary?.cpuUsePercent)}</Tone>
           <Typography.Text type="secondary"> · {t('fleet.columns.loadShort')} {num(h.summary?.load1)}</Typography.Text>
-        </span>
-      ),
-    },
-    {
-      key: 'temp',
-      title: t('fleet.columns.temp'),
-      width: 110,
-      render: (_, h) => (
-        <span data-testid="fleet-host-temp">
-          <Tone tone={tempTone(h.summary?.cpuTempC)}>{celsius(h.summary?.cpuTempC)}</Tone>
+          {h.summary?.cpuTempC !== null && h.summary?.cpuTempC !== undefined && (
+            <>
+              {' · '}
+              <Tone tone={tempTone(h.summary.cpuTempC)} testId="fleet-host-temp">
+                {celsius(h.summary.cpuTempC)}
+              </Tone>
+            </>
+          )}
         </span>
       ),
     },
     {
       key: 'mem',
       title: t('fleet.columns.memory'),
-      width: 90,
+      width: 80,
       render: (_, h) => (
         <span data-testid="fleet-host-mem">
           <Tone tone={percentTone(h.summary?.memUsePercent, 85, 95)}>{pct(h.summary?.memUsePercent)}</Tone>
@@ -149,7 +148,7 @@ export function HostTable(props: HostTableProps) {
     {
       key: 'disk',
       title: t('fleet.columns.disk'),
-      width: 150,
+      width: 130,
       render: (_, h) => (
         <Tooltip title={h.summary?.diskUseMaxMount ?? undefined}>
           <span data-testid="fleet-host-disk">
@@ -167,7 +166,7 @@ export function HostTable(props: HostTableProps) {
     {
       key: 'gpu',
       title: t('fleet.columns.gpu'),
-      width: 140,
+      width: 130,
       render: (_, h) =>
         !h.summary || h.summary.gpuCount === 0 ? (
           <Typography.Text type="secondary">{DASH}</Typography.Text>
@@ -181,7 +180,7 @@ export function HostTable(props: HostTableProps) {
     {
       key: 'io',
       title: t('fleet.columns.io'),
-      width: 170,
+      width: 165,
       render: (_, h) =>
         !h.summary ? (
           <Typography.Text type="secondary">{DASH}</Typography.Text>
@@ -196,7 +195,7 @@ export function HostTable(props: HostTableProps) {
     {
       key: 'alerts',
       title: t('fleet.columns.alerts'),
-      width: 90,
+      width: 76,
       render: (_, h) =>
         h.alerts.firing === 0 ? (
           <Typography.Text type="secondary">{DASH}</Typography.Text>
@@ -209,7 +208,7 @@ export function HostTable(props: HostTableProps) {
     },
     {
       key: 'actions',
-      width: 150,
+      width: 124,
       fixed: 'right',
       render: (_, h) => (
         <Space size={2} onClick={(e) => e.stopPropagation()}>
@@ -237,7 +236,7 @@ export function HostTable(props: HostTableProps) {
         virtual
         rowKey={(h) => h.host.id}
         pagination={false}
-        scroll={{ x: 1500, y: height }}
+        scroll={{ x: 1140, y: height }}
         dataSource={props.rows as FleetHostState[]}
         columns={columns}
         rowClassName={(h) => (h.host.id === props.selected ? 'drover-fleet-row-selected' : h.heartbeat.status === 'down' ? 'drover-fleet-row-down' : '')}

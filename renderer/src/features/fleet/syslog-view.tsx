@@ -118,7 +118,7 @@ export function SyslogView({ hostFilter, onSettings }: { hostFilter: string | un
       <Flex gap={8} wrap align="center" data-shortcuts="off">
         <Input allowClear placeholder={t('fleet.syslog.hostFilter')} style={{ width: 180 }} value={f.host} onChange={(e) => s.setFilter({ host: e.target.value })} data-testid="fleet-syslog-host" />
         <Select
-          style={{ width: 180 }}
+          style={{ width: 210 }}
           value={f.minSeverity === null ? 'all' : String(f.minSeverity)}
           onChange={(v) => s.setFilter({ minSeverity: v === 'all' ? null : Number(v) })}
           options={[{ value: 'all', label: t('fleet.syslog.allSeverities') }, ...SYSLOG_SEVERITY_NAMES.map((n, i) => ({ value: String(i), label: t('fleet.syslog.upTo', { name: n }) }))]}
