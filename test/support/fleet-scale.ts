@@ -24,10 +24,15 @@ export interface ScaleRoundResult {
   loopDelayMaxMs: number;
   /** CPU seconds this process used during the measured round. */
   cpuS: number;
+  /** The same delays with nothing to do, measured just before the round for as long (the machine's own noise: other processes share the cores). */
+  idleDelayP99Ms: number;
+  idleDelayMaxMs: number;
   frames: number;
   frameBytesMax: number;
-  /** Validating and serialising one frame (the largest cost per frame). */
+  /** Validating and serialising one frame (the largest cost per frame), wall time. */
   frameWorkMaxMs: number;
+  /** The same in CPU time (what the frame costs the process, whatever else runs on the machine). */
+  frameCpuMaxMs: number;
   snapshotBytes: number;
   snapshotWorkMs: number;
   heapUsedMiB: number;
@@ -64,15 +69,19 @@ export async function measureScaleRound(opts: {
     let frames = 0;
     let frameBytesMax = 0;
     let frameWorkMaxMs = 0;
+    let frameCpuMaxMs = 0;
     let snapshotBytes = 0;
     let snapshotWorkMs = 0;
     const ctrl = new AbortController();
     const sub = service.live({
       next: (f: LiveUpdate) => {
         const t0 = performance.now();
+        const c0 = process.cpuUsage();
         FleetLiveSchema.parse(f);
         const text = JSON.stringify(f);
         const ms = performance.now() - t0;
+        const c = process.cpuUsage(c0);
+        const cpuMs = (c.user + c.system) / 1000;
         if (f.t === 'snapshot') {
           snapshotBytes = text.length;
           snapshotWorkMs = ms;
@@ -81,12 +90,19 @@ export async function measureScaleRound(opts: {
         frames++;
         frameBytesMax = Math.max(frameBytesMax, text.length);
         frameWorkMaxMs = Math.max(frameWorkMaxMs, ms);
+        frameCpuMaxMs = Math.max(frameCpuMaxMs, cpuMs);
       },
       end: () => undefined,
       signal: ctrl.signal,
       bufferedBytes: () => 0,
     });
     await new Promise((r) => setTimeout(r, 400));
+
+    // The machine's noise first: the same histogram while this process has nothing to do.
+    const idle = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
+    idle.enable();
+    await new Promise((r) => setTimeout(r, Math.max(1000, Math.min(5000, service.monitor.roundStats.lastRoundMs ?? 2000))));
+    idle.disable();
 
     const h = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
     const r1 = rounds();
@@ -107,9 +123,12 @@ export async function measureScaleRound(opts: {
       loopDelayP99Ms: beyond(h.percentile(99)),
       loopDelayMaxMs: beyond(h.max),
       cpuS: (cpu.user + cpu.system) / 1e6,
+      idleDelayP99Ms: beyond(idle.percentile(99)),
+      idleDelayMaxMs: beyond(idle.max),
       frames,
       frameBytesMax,
       frameWorkMaxMs,
+      frameCpuMaxMs,
       snapshotBytes,
       snapshotWorkMs,
       heapUsedMiB: process.memoryUsage().heapUsed / 1024 / 1024,
