@@ -126,6 +126,7 @@ test('adds a host through the form, shows its metrics and charts; when sshd stop
     await page.getByTestId('fleet-settings-down-after').fill('2');
     await page.getByTestId('fleet-settings-probe-save').click();
     await expect.poll(() => withClient(drover, async (api) => (await api.fleet.updateSettings({})).probe.intervalSec)).toBe(2);
+    await shotsInAllLooks(page, drover, 'settings');
 
     // ---- add the harness sshd as a host ----
     await page.getByTestId('fleet-tab-hosts').click();
