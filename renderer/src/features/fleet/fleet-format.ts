@@ -23,11 +23,16 @@ export function ago(atMs: number | null | undefined, serverNowMs: number, t: TFu
   return t('fleet.ago', { duration: formatDuration(Math.max(0, serverNowMs - atMs), t) });
 }
 
-export function clockTime(ms: number, locale?: string): string {
+/** The page's language (<html lang>, set by the shell), for dates. */
+function pageLocale(): string | undefined {
+  return typeof document !== 'undefined' && document.documentElement.lang ? document.documentElement.lang : undefined;
+}
+
+export function clockTime(ms: number, locale: string | undefined = pageLocale()): string {
   return new Date(ms).toLocaleTimeString(locale, { hour12: false });
 }
 
-export function dateTime(ms: number, locale?: string): string {
+export function dateTime(ms: number, locale: string | undefined = pageLocale()): string {
   return new Date(ms).toLocaleString(locale, { hour12: false });
 }
 

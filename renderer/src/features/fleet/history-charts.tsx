@@ -6,6 +6,7 @@ import { useTranslation } from 'react-i18next';
 import uPlot, { type AlignedData, type Options } from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { ErrorDetails } from '../../components/error-details';
+import { formatDuration } from '../../components/format';
 import { useFleetStore } from './fleet-hooks';
 import { selectMetrics } from './fleet-store';
 
@@ -25,7 +26,7 @@ function cssVar(el: Element, name: string, fallback: string): string {
  * One uPlot line chart (time on x): small and fast, redrawn in place when the data changes and
  * resized with its container. Colors follow the theme through the page's CSS variables.
  */
-export function TimeChart({ title, unit, atMs, series, testId, height = 160, yMin }: { title: string; unit: string; atMs: readonly number[]; series: readonly ChartSeries[]; testId: string; height?: number; yMin?: number }) {
+export function TimeChart({ title, unit, atMs, series, testId, timeLabel, height = 160, yMin }: { title: string; unit: string; atMs: readonly number[]; series: readonly ChartSeries[]; testId: string; timeLabel: string; height?: number; yMin?: number }) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const shape = series.map((s) => s.label).join('\u0000');
@@ -42,10 +43,19 @@ export function TimeChart({ title, unit, atMs, series, testId, height = 160, yMi
       cursor: { drag: { x: false, y: false } },
       scales: { x: { time: true }, y: yMin === undefined ? {} : { range: (_u, _min, max) => [yMin, Math.max(max, yMin + 1)] } },
       axes: [
-        { stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid } },
+        {
+          stroke: text,
+          grid: { stroke: grid, width: 1 },
+          ticks: { stroke: grid },
+          // 24-hour times in the page's language (uPlot's own labels are en-US with am/pm).
+          values: (_u, ticks, _axis, _space, incr) =>
+            ticks.map((sec) =>
+              new Date(sec * 1000).toLocaleTimeString(document.documentElement.lang || undefined, { hour: '2-digit', minute: '2-digit', ...(incr < 60 ? { second: '2-digit' } : {}), hour12: false }),
+            ),
+        },
         { stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid }, size: 48, values: (_u, vals) => vals.map((v) => `${v}${unit}`) },
       ],
-      series: [{}, ...series.map((s, i) => ({ label: s.label, stroke: PALETTE[i % PALETTE.length], width: 1.5, spanGaps: false, points: { show: false }, value: (_u: uPlot, v: number | null) => (v === null ? '—' : `${v}${unit}`) }))],
+      series: [{ label: timeLabel, value: (_u: uPlot, v: number | null) => (v === null ? '—' : new Date(v * 1000).toLocaleTimeString(document.documentElement.lang || undefined, { hour12: false })) }, ...series.map((s, i) => ({ label: s.label, stroke: PALETTE[i % PALETTE.length], width: 1.5, spanGaps: false, points: { show: false }, value: (_u: uPlot, v: number | null) => (v === null ? '—' : `${v}${unit}`) }))],
     };
     const u = new uPlot(opts, toData(atMs, series), el);
     plot.current = u;
@@ -58,7 +68,7 @@ export function TimeChart({ title, unit, atMs, series, testId, height = 160, yMi
     };
     // A new set of series builds a new chart; new values only redraw (below).
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [shape, height, unit, yMin]);
+  }, [shape, height, unit, yMin, timeLabel]);
 
   useEffect(() => {
     plot.current?.setData(toData(atMs, series));
@@ -117,16 +127,16 @@ export function HistoryCharts({ hostId }: { hostId: string }) {
   if (h.gpus.length > 0) for (const g of h.gpus) use.push({ label: g.label, values: g.utilPercent });
   return (
     <div className="drover-fleet-charts" data-testid="fleet-charts">
-      <Typography.Text type="secondary">{t('fleet.charts.span', { count: h.atMs.length, minutes: Math.round((h.atMs[h.atMs.length - 1]! - h.atMs[0]!) / 60_000) })}</Typography.Text>
+      <Typography.Text type="secondary">{t('fleet.charts.span', { count: h.atMs.length, duration: formatDuration(h.atMs[h.atMs.length - 1]! - h.atMs[0]!, t) })}</Typography.Text>
       {temps.some((x) => x.values.some((v) => v !== null)) ? (
-        <TimeChart title={t('fleet.charts.temperature')} unit="°" atMs={h.atMs} series={temps} testId="fleet-chart-temperature" />
+        <TimeChart title={t('fleet.charts.temperature')} unit="°" atMs={h.atMs} series={temps} testId="fleet-chart-temperature" timeLabel={t('fleet.charts.time')} />
       ) : (
         <div className="drover-fleet-chart-none" data-testid="fleet-chart-temperature-none">
           <Typography.Text strong>{t('fleet.charts.temperature')}</Typography.Text> <Typography.Text type="secondary">{t('fleet.charts.noSensors')}</Typography.Text>
         </div>
       )}
-      <TimeChart title={t('fleet.charts.load')} unit="" atMs={h.atMs} series={[{ label: t('fleet.charts.load1'), values: h.series.load1 }]} testId="fleet-chart-load" yMin={0} />
-      <TimeChart title={t('fleet.charts.use')} unit="%" atMs={h.atMs} series={use} testId="fleet-chart-use" yMin={0} />
+      <TimeChart title={t('fleet.charts.load')} unit="" atMs={h.atMs} series={[{ label: t('fleet.charts.load1'), values: h.series.load1 }]} testId="fleet-chart-load" timeLabel={t('fleet.charts.time')} yMin={0} />
+      <TimeChart title={t('fleet.charts.use')} unit="%" atMs={h.atMs} series={use} testId="fleet-chart-use" timeLabel={t('fleet.charts.time')} yMin={0} />
     </div>
   );
 }
