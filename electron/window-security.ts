@@ -123,14 +123,18 @@ export function windowOpenPolicy(_url: string): { action: 'deny' } {
   return { action: 'deny' };
 }
 
-/** Session permission requests (camera, notifications, clipboard-read, ...): all refused. */
-export function permissionRequestPolicy(_permission: string): boolean {
-  return false;
+/**
+ * Session permission requests (camera, clipboard-read, ...): all refused but desktop notifications,
+ * which Fleet shows when an alert fires while the window is in the background (the page asks only
+ * from a button; a notification shows text and nothing else).
+ */
+export function permissionRequestPolicy(permission: string): boolean {
+  return permission === 'notifications';
 }
 
-/** Session permission checks: all refused. */
-export function permissionCheckPolicy(_permission: string): boolean {
-  return false;
+/** Session permission checks: the same answer as for requests. */
+export function permissionCheckPolicy(permission: string): boolean {
+  return permissionRequestPolicy(permission);
 }
 
 /** Device (HID, serial, USB) access: refused. */

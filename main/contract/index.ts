@@ -1,5 +1,6 @@
 import type { ClientApi } from './define';
 import { domainsContract } from './domains';
+import { fleetContract } from './fleet';
 import { secretsContract } from './secrets';
 import { settingsContract } from './settings';
 import { sshContract } from './ssh';
@@ -21,6 +22,7 @@ export const appContract = {
   terminal: terminalContract,
   etcd: etcdContract,
   domains: domainsContract,
+  fleet: fleetContract,
 } as const;
 
 export type AppContractType = typeof appContract;

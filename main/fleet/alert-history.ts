@@ -4,9 +4,10 @@ import type { Clock } from '../contract/clock';
 import { AlertSchema, type Alert, type AlertTransition } from '../contract/fleet';
 import type { Disposable } from '../contract/lifecycle';
 import type { Notice } from '../contract/system';
-import { ensurePrivateDir, errnoCode, FileTooLargeError, keepAside, readFileLimited, writeFileAtomic } from '../settings/atomic-file';
-import { readError, writeError } from '../settings/file-errors';
+import { ensurePrivateDir, writeFileAtomic } from '../settings/atomic-file';
+import { writeError } from '../settings/file-errors';
 import { SerialQueue } from '../settings/serial-queue';
+import { loadVersionedJson, summarizeIssues } from '../settings/versioned-json-file';
 
 export const ALERT_HISTORY_FILE_NAME = 'alert-history.json';
 const FILE_VERSION = 1;
@@ -28,8 +29,9 @@ export interface AlertHistoryOptions {
 
 /**
  * Alert episodes (one per firing, updated when acknowledged or resolved), newest last in memory,
- * bounded, persisted to a versioned JSON file with atomic writes (main/settings/atomic-file.ts).
- * A corrupt or newer file is kept aside, never overwritten, and the history starts empty.
+ * bounded, persisted to a versioned JSON file (loaded with main/settings/versioned-json-file.ts,
+ * written with atomic writes). A corrupt or newer file is kept aside, never overwritten, and the
+ * history starts empty.
  */
 export class AlertHistory implements Disposable {
   readonly file: string;
@@ -40,6 +42,7 @@ export class AlertHistory implements Disposable {
   private timer: Disposable | undefined;
   private dirty = false;
   private disposed = false;
+  private readOnlyReason: string | undefined;
 
   constructor(private readonly options: AlertHistoryOptions) {
     this.file = options.file;
@@ -47,47 +50,36 @@ export class AlertHistory implements Disposable {
     this.saveDelayMs = Math.max(0, options.saveDelayMs ?? 2000);
   }
 
-  /** Reads the file (missing: empty). Returns notices for a file kept aside or unreadable. */
+  /**
+   * Reads the file through main/settings/versioned-json-file.ts (missing: empty). A corrupt or newer
+   * file is kept aside with a notice; one that cannot be read or moved aside is left alone and the
+   * history is then kept in memory only this run (notPersistingReason says why).
+   */
   async load(): Promise<{ notices: Notice[] }> {
-    const nowMs = this.options.clock.now();
-    let text: string;
-    try {
-      text = (await readFileLimited(this.file, MAX_FILE_BYTES)).toString('utf8');
-    } catch (err) {
-      if (errnoCode(err) === 'ENOENT') return { notices: [] };
-      if (err instanceof FileTooLargeError) return this.keepAsideNotice('corrupt', nowMs, 'is too large to be an alert history');
-      const appErr = readError(this.file, err);
-      return { notices: [{ id: 'fleet.alertHistory.unreadable', level: 'error', key: 'fleet.alertHistory.unreadable', message: appErr.message, error: appErr.toData(), values: { file: this.file } }] };
+    const loaded = await loadVersionedJson({
+      file: this.file,
+      what: 'alert history',
+      noticeKey: 'fleet.alertHistory',
+      version: FILE_VERSION,
+      maxBytes: MAX_FILE_BYTES,
+      clock: this.options.clock,
+      parse: (raw) => {
+        const parsed = FileSchema.safeParse(raw);
+        return parsed.success ? { ok: true, value: parsed.data.alerts } : { ok: false, reason: summarizeIssues(parsed.error) };
+      },
+    });
+    this.readOnlyReason = loaded.readOnlyReason;
+    if (loaded.value) {
+      this.byId.clear();
+      for (const alert of loaded.value) this.byId.set(alert.id, alert);
+      this.trim();
     }
-    let raw: unknown;
-    try {
-      raw = JSON.parse(text);
-    } catch {
-      return this.keepAsideNotice('corrupt', nowMs, 'is not valid JSON');
-    }
-    const version = typeof raw === 'object' && raw !== null ? (raw as { version?: unknown }).version : undefined;
-    if (typeof version === 'number' && version > FILE_VERSION) return this.keepAsideNotice('newer', nowMs, `was written by a newer Drover (version ${version})`);
-    const parsed = FileSchema.safeParse(raw);
-    if (!parsed.success) return this.keepAsideNotice('corrupt', nowMs, 'is not an alert history');
-    this.byId.clear();
-    for (const alert of parsed.data.alerts) this.byId.set(alert.id, alert);
-    this.trim();
-    return { notices: [] };
+    return { notices: loaded.notices };
   }
 
-  private async keepAsideNotice(tag: 'corrupt' | 'newer', nowMs: number, why: string): Promise<{ notices: Notice[] }> {
-    const kept = await keepAside(this.file, tag, nowMs);
-    return {
-      notices: [
-        {
-          id: `fleet.alertHistory.keptAside.${nowMs}`,
-          level: 'warning',
-          key: 'fleet.alertHistory.keptAside',
-          message: `${this.file} ${why}; it was kept aside as ${kept} and the alert history starts empty.`,
-          values: { file: this.file, keptAs: kept },
-        },
-      ],
-    };
+  /** Why changes are not written this run (the file was unreadable or could not be kept aside). */
+  get notPersistingReason(): string | undefined {
+    return this.readOnlyReason;
   }
 
   /** Records transitions (fired: a new episode; acked/resolved: its update) and schedules a save. */
@@ -144,7 +136,7 @@ export class AlertHistory implements Disposable {
     this.timer?.dispose();
     this.timer = undefined;
     return this.queue.run(async () => {
-      if (!this.dirty) return;
+      if (!this.dirty || this.readOnlyReason !== undefined) return;
       this.dirty = false;
       const data = `${JSON.stringify({ version: FILE_VERSION, alerts: [...this.byId.values()] })}\n`;
       try {

@@ -173,11 +173,13 @@ describe('window-security.ts (the policy, no Electron needed)', () => {
     }
   });
 
-  it('denies every permission request and check', () => {
-    for (const p of ['media', 'geolocation', 'notifications', 'clipboard-read', 'clipboard-sanitized-write', 'openExternal', 'fullscreen', 'hid', 'serial', 'usb', 'midiSysex', 'unknown']) {
+  it('denies every permission request and check but desktop notifications (Fleet alerts)', () => {
+    for (const p of ['media', 'geolocation', 'clipboard-read', 'clipboard-sanitized-write', 'openExternal', 'fullscreen', 'hid', 'serial', 'usb', 'midiSysex', 'unknown', 'Notifications', 'notifications ']) {
       expect(permissionRequestPolicy(p), p).toBe(false);
       expect(permissionCheckPolicy(p), p).toBe(false);
     }
+    expect(permissionRequestPolicy('notifications')).toBe(true);
+    expect(permissionCheckPolicy('notifications')).toBe(true);
     expect(devicePermissionPolicy('usb')).toBe(false);
   });
 
@@ -430,7 +432,8 @@ describe('the built bundles (node scripts/build.mjs electron)', () => {
       expect(report.windows[0].loadedUrl).toBe(APP_INDEX_URL);
       expect(report.windows[0].options.webPreferences).toEqual(secureWebPreferences({ preloadPath: preloadCjs, devTools: true }));
 
-      for (const [k, v] of Object.entries(report.permission)) expect(v, k).toBe(false);
+      // Only desktop notifications are granted (Fleet's alerts).
+      for (const [k, v] of Object.entries(report.permission)) expect(v, k).toBe(k === 'request:notifications' || k === 'check:notifications');
 
       expect(report.protocol.registered).toBe(true);
       expect(report.protocol.traversal.status).toBe(404);

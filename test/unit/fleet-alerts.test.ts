@@ -326,7 +326,9 @@ describe('AlertHistory', () => {
     expect(String(newer.notices[0]!.values!.keptAs)).toMatch(/\.newer-/);
     await fs.writeFile(file, JSON.stringify({ version: 1, alerts: [{ id: 'x' }] }));
     const h3 = new AlertHistory({ file, clock: new ManualClock(1_773_000_001_000) });
-    expect((await h3.load()).notices[0]!.message).toContain('is not an alert history');
+    // Loaded through main/settings/versioned-json-file.ts: the notice says what is wrong and where the file went.
+    const bad = await h3.load();
+    expect(bad.notices[0]).toMatchObject({ key: 'fleet.alertHistory.keptAside', message: expect.stringContaining('does not hold valid alert history') });
     expect((await fs.readdir(dir)).filter((f) => f.includes('.corrupt-') || f.includes('.newer-'))).toHaveLength(3);
   });
 

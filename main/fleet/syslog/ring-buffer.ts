@@ -4,6 +4,8 @@ export interface RingBufferOptions<T> {
   /** At most this many bytes, as sizeOf counts them. */
   maxBytes: number;
   sizeOf: (item: T) => number;
+  /** The sequence number of the first push (default 1): a rebuilt buffer continues the old one's numbering. */
+  startSeq?: number;
 }
 
 /**
@@ -25,6 +27,10 @@ export class RingBuffer<T> {
     if (!(options.maxBytes > 0)) throw new RangeError('maxBytes must be positive');
     this.items = new Array<T | undefined>(options.maxItems);
     this.sizes = new Float64Array(options.maxItems);
+    if (options.startSeq !== undefined) {
+      if (!Number.isSafeInteger(options.startSeq) || options.startSeq < 1) throw new RangeError('startSeq must be a positive integer');
+      this.next = options.startSeq;
+    }
   }
 
   /** The sequence number the next push() will give. */

@@ -31,8 +31,13 @@ export function estimateSyslogBytes(m: SyslogMessage): number {
 }
 
 /** A ring buffer for syslog messages bounded by count and (estimated) bytes. Defaults: 50 000 messages, 64 MiB. */
-export function createSyslogBuffer(limits: { maxMessages?: number; maxBytes?: number } = {}): RingBuffer<SyslogMessage> {
-  return new RingBuffer<SyslogMessage>({ maxItems: limits.maxMessages ?? 50_000, maxBytes: limits.maxBytes ?? 64 * 1024 * 1024, sizeOf: estimateSyslogBytes });
+export function createSyslogBuffer(limits: { maxMessages?: number; maxBytes?: number; startSeq?: number } = {}): RingBuffer<SyslogMessage> {
+  return new RingBuffer<SyslogMessage>({
+    maxItems: limits.maxMessages ?? 50_000,
+    maxBytes: limits.maxBytes ?? 64 * 1024 * 1024,
+    sizeOf: estimateSyslogBytes,
+    ...(limits.startSeq !== undefined ? { startSeq: limits.startSeq } : {}),
+  });
 }
 
 export interface SyslogReceiverOptions {
