@@ -1,3 +1,4 @@
+import { netbootFeature } from '../netboot/netboot-feature';
 import { terminalFeature } from '../terminal/terminal-feature';
 import { tunnelsFeature } from '../tunnels/tunnels-feature';
 import type { MainFeature } from './feature';
@@ -7,4 +8,4 @@ import type { MainFeature } from './feature';
  * Adding a feature: its contract in main/contract/<feature>.ts (listed in contract/index.ts), its
  * folder main/<feature>/ with a <feature>-feature.ts, and one line here.
  */
-export const FEATURES: readonly MainFeature[] = [tunnelsFeature, terminalFeature];
+export const FEATURES: readonly MainFeature[] = [tunnelsFeature, terminalFeature, netbootFeature];

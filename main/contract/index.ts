@@ -1,4 +1,5 @@
 import type { ClientApi } from './define';
+import { netbootContract } from './netboot';
 import { secretsContract } from './secrets';
 import { settingsContract } from './settings';
 import { sshContract } from './ssh';
@@ -17,6 +18,7 @@ export const appContract = {
   ssh: sshContract,
   tunnels: tunnelsContract,
   terminal: terminalContract,
+  netboot: netbootContract,
 } as const;
 
 export type AppContractType = typeof appContract;

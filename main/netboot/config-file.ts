@@ -100,21 +100,38 @@ export class NetbootConfigFile {
       const code = (err as { code?: unknown }).code;
       return { problems: [{ path: '', message: `cannot read ${this.path} (${typeof code === 'string' ? code : String(err)})` }] };
     }
-    if (text.length > MAX_CONFIG_BYTES) return { problems: [{ path: '', message: `${this.path} is larger than ${MAX_CONFIG_BYTES} bytes` }] };
-    let json: unknown;
-    try {
-      json = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
-    } catch (err) {
-      return { problems: [{ path: '', message: `${this.path} is not JSON: ${describeJsonError(text, (err as Error).message)}` }] };
-    }
-    const result = validateNetbootConfig(json, { baseDir: path.dirname(this.path) });
-    if (!result.ok) return { problems: result.problems };
-    const dir = result.config.bootDir;
-    if (this.checkBootDir && dir !== undefined) {
-      const st = await stat(dir).catch((err: unknown) => err as NodeJS.ErrnoException);
-      if (st instanceof Error) return { problems: [{ path: 'bootFiles.dir', message: `${dir} cannot be used (${st.code ?? st.message})` }] };
-      if (!st.isDirectory()) return { problems: [{ path: 'bootFiles.dir', message: `${dir} is not a directory` }] };
-    }
-    return { config: result.config };
+    return parseNetbootConfigText(text, { path: this.path, checkBootDir: this.checkBootDir });
   }
+}
+
+export interface ParseConfigTextOptions {
+  /** The file the text is (or will be) in: named in messages; a relative bootFiles.dir is resolved against its folder. */
+  path: string;
+  /** Check that bootFiles.dir exists and is a directory. Default true. */
+  checkBootDir?: boolean;
+}
+
+/**
+ * Config text to a validated config, or every problem (JSON syntax with line and column, then
+ * schema and semantic problems by path). Never throws for bad input. What load() and the UI's
+ * validate-as-you-type both use.
+ */
+export async function parseNetbootConfigText(text: string, options: ParseConfigTextOptions): Promise<{ config: ResolvedNetbootConfig } | { problems: NetbootConfigProblem[] }> {
+  const file = path.resolve(options.path);
+  if (text.length > MAX_CONFIG_BYTES) return { problems: [{ path: '', message: `${file} is larger than ${MAX_CONFIG_BYTES} bytes` }] };
+  let json: unknown;
+  try {
+    json = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+  } catch (err) {
+    return { problems: [{ path: '', message: `${file} is not JSON: ${describeJsonError(text, (err as Error).message)}` }] };
+  }
+  const result = validateNetbootConfig(json, { baseDir: path.dirname(file) });
+  if (!result.ok) return { problems: result.problems };
+  const dir = result.config.bootDir;
+  if ((options.checkBootDir ?? true) && dir !== undefined) {
+    const st = await stat(dir).catch((err: unknown) => err as NodeJS.ErrnoException);
+    if (st instanceof Error) return { problems: [{ path: 'bootFiles.dir', message: `${dir} cannot be used (${st.code ?? st.message})` }] };
+    if (!st.isDirectory()) return { problems: [{ path: 'bootFiles.dir', message: `${dir} is not a directory` }] };
+  }
+  return { config: result.config };
 }
