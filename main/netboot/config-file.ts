@@ -3,6 +3,7 @@ import path from 'node:path';
 import { systemClock, type Clock } from '../contract/clock';
 import type { NetbootConfigProblem, NetbootConfigReport } from '../contract/netboot';
 import { formatConfigProblem, validateNetbootConfig, type ResolvedNetbootConfig } from './config-validation';
+import { jsonErrorOffset } from './json-locate';
 
 /**
  * The netboot config file (JSON). load()/reload() read and validate it; an invalid file never
@@ -19,11 +20,23 @@ export interface NetbootConfigFileOptions {
   clock?: Clock;
 }
 
-/** "… at position 12" → "line 2, column 3" (JSON.parse names only the offset). */
+/**
+ * "… at position 12" → "line 2, column 3" (JSON.parse names only the offset). V8's "Unexpected
+ * token ',', ..."excerpt" is not valid JSON" names none: the position is found by scanning, and
+ * the excerpt (which may span lines) is dropped.
+ */
 export function describeJsonError(text: string, message: string): string {
   const m = /at position (\d+)/.exec(message);
-  if (!m) return message;
-  const pos = Number(m[1]);
+  let pos: number | undefined;
+  let what = message.replace(/ in JSON at position \d+.*$/s, '');
+  if (m) pos = Number(m[1]);
+  else {
+    const token = /^(Unexpected token '[^']*'|Unexpected non-whitespace character after JSON)/.exec(message);
+    if (!token) return message;
+    pos = jsonErrorOffset(text);
+    if (pos === undefined) return message;
+    what = token[1]!;
+  }
   let line = 1;
   let col = 1;
   for (let i = 0; i < pos && i < text.length; i++) {
@@ -32,7 +45,7 @@ export function describeJsonError(text: string, message: string): string {
       col = 1;
     } else col++;
   }
-  return `${message.replace(/ in JSON at position \d+.*$/, '')} at line ${line}, column ${col}`;
+  return `${what} at line ${line}, column ${col}`;
 }
 
 export class NetbootConfigFile {

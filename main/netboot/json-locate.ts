@@ -26,6 +26,8 @@ function parentOf(p: string): string | undefined {
   return m[1] ?? '';
 }
 
+const LITERAL = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null/y;
+
 class Scanner {
   i = 0;
   readonly offsets = new Map<string, number>();
@@ -133,9 +135,10 @@ class Scanner {
       return;
     }
     // number, true, false, null
-    const start = this.i;
-    while (this.i < this.s.length && /[-+.\w]/.test(this.s[this.i]!)) this.i++;
-    if (this.i === start) throw new Error('value expected');
+    LITERAL.lastIndex = this.i;
+    const m = LITERAL.exec(this.s);
+    if (!m) throw new Error('value expected');
+    this.i += m[0].length;
   }
 }
 
@@ -173,4 +176,20 @@ export function locateJsonPaths(text: string, paths: readonly string[]): Map<str
     }
   }
   return out;
+}
+
+/**
+ * Where JSON.parse gave up, for V8 messages that name no position ("Unexpected token ','"):
+ * the offset of the first character that is not valid JSON there, or undefined when the scanner
+ * finds none (it is lenient about what JSON.parse would also accept).
+ */
+export function jsonErrorOffset(text: string): number | undefined {
+  const scanner = new Scanner(text, new Set());
+  try {
+    if (text.charCodeAt(0) === 0xfeff) scanner.i = 1;
+    scanner.value('');
+    return undefined;
+  } catch {
+    return Math.min(scanner.i, text.length);
+  }
 }
