@@ -220,7 +220,7 @@ export function createNetbootStore(deps: NetbootStoreDeps): NetbootStore {
           const c = await remote.readConfig(null);
           editor({ path: c.path, exists: c.exists, text: c.text, savedText: c.exists ? c.text : '', loaded: true, loading: false, error: undefined, lastSave: undefined });
           if (validateTimer !== undefined) clearTimeout(validateTimer);
-          await validate(c.text);
+          void validate(c.text);
         } catch (err) {
           editor({ loading: false, error: AppError.from(err) });
           report(err, 'readNetbootConfig');
