@@ -14,7 +14,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureBinary, getFreePorts, makeTempDir, startEtcd, startProcess, stopAll, tcpProbe, type EtcdHandle, type ManagedProcess, type TempDir } from '../harness/index';
+import { ensureBinary, getFreePorts, listDescendants, makeTempDir, startEtcd, startProcess, stopAll, tcpProbe, type EtcdHandle, type ManagedProcess, type TempDir } from '../harness/index';
 // The V8 flags bin/drover.mjs re-executes itself with: given directly, so the process measured is the one serving.
 // @ts-expect-error -- a plain .mjs module without types, shared with bin/drover.mjs
 import { TRAFFIC_V8_FLAGS } from '../../bin/traffic-v8-flags.mjs';
@@ -286,14 +286,18 @@ async function main(): Promise<void> {
   await wrk(wrkBin, nginxUrl, undefined, 1);
 
   const samples = { pxe: [] as WrkResult[], config: [] as WrkResult[], nginx: [] as WrkResult[] };
-  const cpu: { pxeCpuS: number }[] = [];
+  /** CPU seconds the server used per wrk run: requests per CPU second is what one whole core would serve. */
+  const cpu = { pxe: [] as number[], config: [] as number[], nginx: [] as number[] };
+  const nginxPids = () => [nginx!.pid, ...listDescendants(nginx!.pid)];
   for (let r = 0; r < opt.runs; r++) {
     // Alternating order, so that drift on the shared machine hits every variant alike.
     const order = r % 2 === 0 ? (['nginx', 'pxe', 'config'] as const) : (['config', 'pxe', 'nginx'] as const);
     for (const which of order) {
-      const before = procCpuS(responder.pid);
+      const pids = which === 'nginx' ? nginxPids() : [responder.pid];
+      const cpuNow = () => pids.reduce((a, p) => a + procCpuS(p), 0);
+      const before = cpuNow();
       const res = which === 'nginx' ? await wrk(wrkBin, nginxUrl, undefined, opt.duration) : await wrk(wrkBin, base, which === 'pxe' ? pxeScript : configScript, opt.duration);
-      if (which === 'pxe') cpu.push({ pxeCpuS: procCpuS(responder.pid) - before });
+      cpu[which].push(res.requests / Math.max(0.01, cpuNow() - before));
       samples[which].push(res);
       console.log(`run ${r + 1} ${which.padEnd(6)} ${round(res.rps, 0)} req/s  p50 ${round(res.p50Ms, 2)} ms  p99 ${round(res.p99Ms, 2)} ms  errors ${res.errors + res.non2xx}`);
     }
@@ -328,7 +332,10 @@ async function main(): Promise<void> {
     nginx_rps: round(nginxRps, 0),
     nginx_p99_ms: round(median(samples.nginx.map((x) => x.p99Ms)), 2),
     pxe_to_nginx_ratio: round(pxeRps / nginxRps, 3),
-    pxe_cpu_core_share: round(median(cpu.map((c) => c.pxeCpuS / opt.duration)), 2),
+    pxe_requests_per_cpu_s: round(median(cpu.pxe), 0),
+    config_requests_per_cpu_s: round(median(cpu.config), 0),
+    nginx_requests_per_cpu_s: round(median(cpu.nginx), 0),
+    pxe_cpu_us_per_request: round(1e6 / median(cpu.pxe), 1),
     pxe_logged_rps: round(logged.rps, 0),
     pxe_logged_p99_ms: round(logged.p99Ms, 2),
     storm_p99_ms: round(percentile(s.latenciesMs, 99), 2),
@@ -353,6 +360,7 @@ async function main(): Promise<void> {
     ['/api/v1/get-config', `${metrics.config_rps} req/s, p99 ${metrics.config_p99_ms} ms`],
     [`nginx static file of ${pxeBytes} bytes (ceiling)`, `${metrics.nginx_rps} req/s, p99 ${metrics.nginx_p99_ms} ms`],
     ['pxe / nginx', `${metrics.pxe_to_nginx_ratio}`],
+    ['requests per CPU second (one whole core)', `pxe ${metrics.pxe_requests_per_cpu_s}, get-config ${metrics.config_requests_per_cpu_s}, nginx ${metrics.nginx_requests_per_cpu_s} (${metrics.pxe_cpu_us_per_request} µs of CPU per pxe request)`],
     ['pxe with every step logged to stderr', `${metrics.pxe_logged_rps} req/s, p99 ${metrics.pxe_logged_p99_ms} ms`],
     [`storm: ${opt.clients} rigs x 3 calls`, `p99 ${metrics.storm_p99_ms} ms (pxe ${metrics.storm_pxe_p99_ms} / config ${metrics.storm_config_p99_ms} / env ${metrics.storm_env_p99_ms}), errors ${metrics.storm_errors}, ${metrics.storm_duration_s} s (goal p99 < 20 ms, no errors, within 10 s: ${metrics.goal_storm_met ? 'met' : 'NOT met'})`],
   ];
@@ -365,6 +373,7 @@ async function main(): Promise<void> {
     `${opt.subnets} IPv4 /24 subnets; every wrk request a different rig of ${opt.clients} (its ?mac= and an X-Forwarded-For address in its own subnet, from the trusted proxy 127.0.0.1); the timeline records every request`,
     `wrk runs of ${opt.duration} s after a warm-up, medians of ${opt.runs} runs, order alternating; p99 from wrk's latency distribution`,
     `storm: client i starts at i x ${opt.stormSec} s / ${opt.clients} and makes pxe, get-config, get-initial-config (env read from the harness etcd and merged) one after the other, each on a new TCP connection (node http, agent: false); an error is a failed request, a status other than 200 or an unexpected body; p99 over all ${s.latenciesMs.length} requests, measured by the client`,
+    `*_requests_per_cpu_s: wrk's request count / the CPU seconds (user+system, /proc) the server process(es) used meanwhile: what one whole core would serve, less sensitive to other load on the machine than req/s`,
     `pxe_logged: the same responder without --quiet (one stderr line per step, read by the bench through a pipe)`,
     `1-minute load average ${loadAtStart.toFixed(1)} at start, ${os.loadavg()[0]!.toFixed(1)} at end (other work on this shared machine skews absolute figures; the same-run ratio to nginx less so)`,
   ].join('; ');
