@@ -30,6 +30,11 @@ export const netbootFeature = defineMainFeature({
   id: 'netboot',
   commands: [netbootCommand],
   async create(ctx) {
+    // The etcd values beside each subnet are read through the responder's own EtcdReader (the
+    // netboot config's etcd endpoints). To read them through the etcd page's sessions instead:
+    // list the etcd feature before this one in main/app/features.ts, take its session registry
+    // with ctx.use(etcdFeature), and pass `etcdValuesReader: () => readerOver(session)` here (an
+    // EtcdReader: get(key, signal) -> string | undefined); see docs/netboot.md, "etcd values".
     const service = new NetbootService({ configDir: ctx.configDir, clock: ctx.clock, log: ctx.log });
     for (const notice of await service.init()) ctx.notify(notice);
     return { service, impl: netbootImpl(service), disposable: { dispose: () => service.disposeAsync() } };
