@@ -314,7 +314,9 @@ async function main(): Promise<void> {
   await responder.stop();
   responder = await startResponder(configFile, true);
   await get(port, `/api/v1/get-initial-config?mac=${macOf(0)}`, ipOf(0)); // etcd client connected
+  const stormCpuBefore = procCpuS(responder.pid);
   const s = await storm(port);
+  const stormCpuS = procCpuS(responder.pid) - stormCpuBefore;
   const stormLog = responder.logs();
   console.log(`storm: ${opt.clients} rigs x 3 calls in ${round(s.durationMs / 1000, 2)} s, p99 ${round(percentile(s.latenciesMs, 99), 2)} ms, errors ${s.errors}`);
   for (const e of s.errorSamples) console.log(`  error: ${e}`);
@@ -347,6 +349,9 @@ async function main(): Promise<void> {
     storm_errors: s.errors,
     storm_requests: s.latenciesMs.length,
     storm_duration_s: round(s.durationMs / 1000, 2),
+    storm_server_cpu_s: round(stormCpuS, 2),
+    storm_cpu_us_per_request: round((stormCpuS * 1e6) / s.latenciesMs.length, 1),
+    storm_server_core_share: round(stormCpuS / (s.durationMs / 1000), 3),
     subnets: opt.subnets,
     pxe_bytes: pxeBytes,
     config_bytes: configBytes,
@@ -362,6 +367,7 @@ async function main(): Promise<void> {
     ['pxe / nginx', `${metrics.pxe_to_nginx_ratio}`],
     ['requests per CPU second (one whole core)', `pxe ${metrics.pxe_requests_per_cpu_s}, get-config ${metrics.config_requests_per_cpu_s}, nginx ${metrics.nginx_requests_per_cpu_s} (${metrics.pxe_cpu_us_per_request} µs of CPU per pxe request)`],
     ['pxe with every step logged to stderr', `${metrics.pxe_logged_rps} req/s, p99 ${metrics.pxe_logged_p99_ms} ms`],
+    ['storm: responder CPU', `${metrics.storm_server_cpu_s} s (${metrics.storm_cpu_us_per_request} µs per request incl. its own TCP connection; ${round(metrics.storm_server_core_share * 100, 1)}% of one core)`],
     [`storm: ${opt.clients} rigs x 3 calls`, `p99 ${metrics.storm_p99_ms} ms (pxe ${metrics.storm_pxe_p99_ms} / config ${metrics.storm_config_p99_ms} / env ${metrics.storm_env_p99_ms}), errors ${metrics.storm_errors}, ${metrics.storm_duration_s} s (goal p99 < 20 ms, no errors, within 10 s: ${metrics.goal_storm_met ? 'met' : 'NOT met'})`],
   ];
   const w = Math.max(...rows.map((r) => r[0].length));
@@ -375,6 +381,7 @@ async function main(): Promise<void> {
     `storm: client i starts at i x ${opt.stormSec} s / ${opt.clients} and makes pxe, get-config, get-initial-config (env read from the harness etcd and merged) one after the other, each on a new TCP connection (node http, agent: false); an error is a failed request, a status other than 200 or an unexpected body; p99 over all ${s.latenciesMs.length} requests, measured by the client`,
     `*_requests_per_cpu_s: wrk's request count / the CPU seconds (user+system, /proc) the server process(es) used meanwhile: what one whole core would serve, less sensitive to other load on the machine than req/s`,
     `pxe_logged: the same responder without --quiet (one stderr line per step, read by the bench through a pipe)`,
+    `storm_server_cpu_s: CPU seconds the responder used during the storm (its share of one core shows how far the storm is from saturating it; latency above that is waiting for the CPU on this shared machine)`,
     `1-minute load average ${loadAtStart.toFixed(1)} at start, ${os.loadavg()[0]!.toFixed(1)} at end (other work on this shared machine skews absolute figures; the same-run ratio to nginx less so)`,
   ].join('; ');
   await writeBenchResult('netboot', opt.runs, metrics, notes);
