@@ -1,6 +1,7 @@
 import type { ClientApi } from './define';
 import { domainsContract } from './domains';
 import { fleetContract } from './fleet';
+import { netbootContract } from './netboot';
 import { secretsContract } from './secrets';
 import { settingsContract } from './settings';
 import { sshContract } from './ssh';
@@ -23,6 +24,7 @@ export const appContract = {
   etcd: etcdContract,
   domains: domainsContract,
   fleet: fleetContract,
+  netboot: netbootContract,
 } as const;
 
 export type AppContractType = typeof appContract;

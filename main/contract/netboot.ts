@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { defineContract, method, stream } from './define';
 import { ErrorDataSchema } from './errors';
+import { liveUpdateSchema, type LiveDataOf } from './live';
 
 /**
  * Netboot: a local stand-in for the farm's "shepherd" service that PXE-booting rigs call.
@@ -356,3 +358,197 @@ export const NetbootStatusSchema = z.object({
   error: ErrorDataSchema.optional(),
 });
 export type NetbootStatus = z.infer<typeof NetbootStatusSchema>;
+
+export const NetbootTimelineCountsSchema = z.object({
+  atMs: z.number(),
+  /** Machines in the timeline. */
+  machineCount: z.number().int(),
+  subnets: z.array(SubnetCountsSchema),
+  unknownClients: UnknownClientCountsSchema,
+  evicted: z.number().int(),
+});
+export type NetbootTimelineCounts = z.infer<typeof NetbootTimelineCountsSchema>;
+
+// ---- the feature: what the UI and `drover netboot` see ----
+
+/** Per step, the latest event of the machine's current boot (since its latest script request). */
+export const NetbootStepsSchema = z.object(Object.fromEntries(NETBOOT_STEPS.map((s) => [s, TimelineEventSchema.optional()])) as Record<NetbootStep, z.ZodOptional<typeof TimelineEventSchema>>);
+export type NetbootSteps = z.infer<typeof NetbootStepsSchema>;
+
+/** A machine as the live timeline table shows it: its events folded into one cell per step (the full list: netboot.machine). */
+export const NetbootMachineRowSchema = MachineTimelineSchema.omit({ events: true }).extend({
+  steps: NetbootStepsSchema,
+  /** Events kept for this machine (netboot.machine returns them). */
+  eventCount: z.number().int(),
+});
+export type NetbootMachineRow = z.infer<typeof NetbootMachineRowSchema>;
+
+export const NetbootFeatureStatusSchema = NetbootStatusSchema.extend({
+  /** The config file the responder uses (settings, or netboot.json in the config dir). */
+  configPath: z.string(),
+  configExists: z.boolean(),
+  /** Machines in the timeline, and how many of them the live stream carries (the most recently seen). */
+  machines: z.number().int(),
+  shownMachines: z.number().int(),
+  unknownClients: UnknownClientCountsSchema,
+  evicted: z.number().int(),
+  /** From the running config (default 300): how long a machine may stay at one step. */
+  stuckAfterSec: z.number().int(),
+});
+export type NetbootFeatureStatus = z.infer<typeof NetbootFeatureStatusSchema>;
+
+/** netboot.live: machines keyed by MAC (or "ip:<address>"), subnet counts keyed by subnet name, the status keyed "server". */
+export const NETBOOT_LIVE_COLLECTIONS = {
+  machines: NetbootMachineRowSchema,
+  subnets: SubnetCountsSchema,
+  status: NetbootFeatureStatusSchema,
+};
+export const NetbootLiveSchema = liveUpdateSchema(NETBOOT_LIVE_COLLECTIONS);
+export type NetbootLiveData = LiveDataOf<typeof NETBOOT_LIVE_COLLECTIONS>;
+/** The one key of the status collection. */
+export const NETBOOT_STATUS_KEY = 'server';
+
+export const NetbootLocatedProblemSchema = NetbootConfigProblemSchema.extend({
+  /** Where the path's value starts in the text (1-based), when it can be found. */
+  line: z.number().int().optional(),
+  column: z.number().int().optional(),
+});
+export type NetbootLocatedProblem = z.infer<typeof NetbootLocatedProblemSchema>;
+
+/** A subnet of a valid config, with the etcd keys it reads (the worker key as a pattern: it depends on the MAC). */
+export const NetbootSubnetSummarySchema = z.object({
+  name: z.string(),
+  cidr: z.string(),
+  family: z.union([z.literal(4), z.literal(6)]),
+  datacenterUuid: z.string(),
+  dcConfigKey: z.string(),
+  workerEnvKeyPattern: z.string(),
+});
+export type NetbootSubnetSummary = z.infer<typeof NetbootSubnetSummarySchema>;
+
+export const NetbootValidationSchema = z.object({
+  ok: z.boolean(),
+  /** One line: "2 problems", "valid: 3 subnets (2 IPv4, 1 IPv6)". */
+  message: z.string(),
+  problems: z.array(NetbootLocatedProblemSchema),
+  /** When ok (at most the first 5,000). */
+  subnets: z.array(NetbootSubnetSummarySchema),
+  subnetCount: z.number().int(),
+  /** When ok: the listen address differs from the running responder's (save, then stop and start). */
+  restartRequired: z.boolean(),
+});
+export type NetbootValidation = z.infer<typeof NetbootValidationSchema>;
+
+export const NetbootConfigTextSchema = z.object({
+  path: z.string(),
+  exists: z.boolean(),
+  /** The file's text, or (when it does not exist) the sample config to start from. */
+  text: z.string(),
+  /** The last load or reload. */
+  report: NetbootConfigReportSchema.optional(),
+});
+export type NetbootConfigText = z.infer<typeof NetbootConfigTextSchema>;
+
+/** Config text as the editor sends it (the file limit of config-file.ts). */
+const ConfigText = z.string().max(16 * 1024 * 1024);
+
+export const NetbootSaveResultSchema = z.object({
+  /** The reload after writing: ok, or refused with the problems and the last good config kept. */
+  report: NetbootConfigReportSchema,
+  restartRequired: z.boolean(),
+});
+export type NetbootSaveResult = z.infer<typeof NetbootSaveResultSchema>;
+
+export const DnsmasqModeSchema = z.enum(['dhcp', 'proxy']);
+export type DnsmasqModeName = z.infer<typeof DnsmasqModeSchema>;
+
+const InterfaceName = z.string().regex(/^[A-Za-z0-9_.:@-]{1,15}$/, 'an interface name such as eth0 or br0');
+
+export const NetbootDnsmasqRequestSchema = z.object({
+  mode: DnsmasqModeSchema,
+  /** interface= lines (and bind-interfaces); empty: dnsmasq's default (all interfaces). */
+  interfaces: z.array(InterfaceName).max(16).default([]),
+  /** Serve undionly.kpxe / ipxe.efi over TFTP (for PXE ROMs that are not iPXE yet). */
+  tftp: z.boolean().default(true),
+  tftpRoot: z.string().min(1).max(1024).optional(),
+});
+export type NetbootDnsmasqRequest = z.input<typeof NetbootDnsmasqRequestSchema>;
+
+export const NetbootDnsmasqSchema = z.object({
+  mode: DnsmasqModeSchema,
+  /** The config file text. */
+  text: z.string(),
+  /** The same directives as dnsmasq command-line arguments. */
+  args: z.array(z.string()),
+  warnings: z.array(z.string()),
+  subnets: z.number().int(),
+  /** Where rigs are sent (the serverUrl of the running config). */
+  serverUrl: z.string(),
+});
+export type NetbootDnsmasq = z.infer<typeof NetbootDnsmasqSchema>;
+
+export const NetbootEtcdValueSchema = z.object({
+  key: z.string(),
+  /** ok: read and a valid env file; missing: no such key; invalid: not an env file; unavailable: etcd could not be read. */
+  state: z.enum(['ok', 'missing', 'invalid', 'unavailable']),
+  /** The value (at most 64 KiB; shown in the UI only, never logged). */
+  text: z.string().optional(),
+  truncated: z.boolean().optional(),
+  /** KEY=VALUE entries in it. */
+  entries: z.number().int().optional(),
+  reason: z.string().optional(),
+});
+export type NetbootEtcdValue = z.infer<typeof NetbootEtcdValueSchema>;
+
+export const NetbootEtcdPreviewSchema = z.object({
+  subnet: z.string(),
+  cidr: z.string(),
+  datacenterUuid: z.string(),
+  /**
+   * Where the values were read: "responder" = the netboot config's own etcd endpoints (what
+   * get-initial-config reads). The etcd page's sessions may become a second source later.
+   */
+  source: z.literal('responder'),
+  endpoints: z.array(z.string()),
+  /** The datacenter config of the subnet. */
+  dc: NetbootEtcdValueSchema.optional(),
+  /** The worker env of `mac`, when a MAC was given. */
+  mac: z.string().optional(),
+  worker: NetbootEtcdValueSchema.optional(),
+  /** What get-initial-config would send that worker (dc config + worker env, worker wins). */
+  merged: z.object({ text: z.string(), keyCount: z.number().int() }).optional(),
+  /** Why nothing could be read (no etcd configured, the subnet is not in the running config). */
+  reason: z.string().optional(),
+  atMs: z.number(),
+});
+export type NetbootEtcdPreview = z.infer<typeof NetbootEtcdPreviewSchema>;
+
+const Mac = z.string().min(1).max(64);
+
+export const netbootContract = defineContract({
+  /** Starts the responder on the config file (loaded again first). */
+  start: method({ input: z.null(), output: NetbootFeatureStatusSchema, timeoutMs: 30_000 }),
+  /** Stops it; every connection is closed and the port is free when this answers. */
+  stop: method({ input: z.null(), output: NetbootFeatureStatusSchema, timeoutMs: 30_000 }),
+  /** The config file's text for the editor (the sample when there is no file yet). */
+  readConfig: method({ input: z.null(), output: NetbootConfigTextSchema }),
+  /** Checks config text as the editor has it, problem by problem (nothing is written). */
+  validateConfig: method({ input: z.object({ text: ConfigText }), output: NetbootValidationSchema }),
+  /** Writes the text to the config file and reloads it: an invalid file is refused and the last good config kept (the report says why). */
+  saveConfig: method({ input: z.object({ text: ConfigText }), output: NetbootSaveResultSchema }),
+  /** Uses another config file ("" = netboot.json in the config dir); only while stopped. */
+  setConfigPath: method({ input: z.object({ path: z.string().max(4096) }), output: NetbootFeatureStatusSchema }),
+  /** The dnsmasq config for the running config's subnets. */
+  dnsmasq: method({ input: NetbootDnsmasqRequestSchema, output: NetbootDnsmasqSchema }),
+  /** Writes that dnsmasq config to a file (an absolute path); an existing file only with overwrite. */
+  saveDnsmasq: method({
+    input: NetbootDnsmasqRequestSchema.extend({ path: z.string().min(1).max(4096), overwrite: z.boolean().default(false) }),
+    output: z.object({ path: z.string(), bytes: z.number().int() }),
+  }),
+  /** The etcd values a subnet of the running config reads (its datacenter config; a worker's env for a MAC). */
+  etcdValues: method({ input: z.object({ subnet: z.string().min(1).max(64), mac: Mac.optional() }), output: NetbootEtcdPreviewSchema, timeoutMs: 15_000 }),
+  /** One machine's whole timeline (every event kept). */
+  machine: method({ input: z.object({ key: z.string().min(1).max(128) }), output: MachineTimelineSchema }),
+  /** Machines (keyed by MAC or ip key), subnet counts (keyed by subnet) and the status: a snapshot, then keyed diffs. */
+  live: stream({ input: z.null(), event: NetbootLiveSchema }),
+});

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { systemClock, type Clock } from '../contract/clock';
 import type { NetbootConfigProblem, NetbootConfigReport } from '../contract/netboot';
 import { formatConfigProblem, validateNetbootConfig, type ResolvedNetbootConfig } from './config-validation';
+import { jsonErrorOffset } from './json-locate';
 
 /**
  * The netboot config file (JSON). load()/reload() read and validate it; an invalid file never
@@ -19,11 +20,23 @@ export interface NetbootConfigFileOptions {
   clock?: Clock;
 }
 
-/** "… at position 12" → "line 2, column 3" (JSON.parse names only the offset). */
+/**
+ * "… at position 12" → "line 2, column 3" (JSON.parse names only the offset). V8's "Unexpected
+ * token ',', ..."excerpt" is not valid JSON" names none: the position is found by scanning, and
+ * the excerpt (which may span lines) is dropped.
+ */
 export function describeJsonError(text: string, message: string): string {
   const m = /at position (\d+)/.exec(message);
-  if (!m) return message;
-  const pos = Number(m[1]);
+  let pos: number | undefined;
+  let what = message.replace(/ in JSON at position \d+.*$/s, '');
+  if (m) pos = Number(m[1]);
+  else {
+    const token = /^(Unexpected token '[^']*'|Unexpected non-whitespace character after JSON)/.exec(message);
+    if (!token) return message;
+    pos = jsonErrorOffset(text);
+    if (pos === undefined) return message;
+    what = token[1]!;
+  }
   let line = 1;
   let col = 1;
   for (let i = 0; i < pos && i < text.length; i++) {
@@ -32,7 +45,7 @@ export function describeJsonError(text: string, message: string): string {
       col = 1;
     } else col++;
   }
-  return `${message.replace(/ in JSON at position \d+.*$/, '')} at line ${line}, column ${col}`;
+  return `${what} at line ${line}, column ${col}`;
 }
 
 export class NetbootConfigFile {
@@ -100,21 +113,38 @@ export class NetbootConfigFile {
       const code = (err as { code?: unknown }).code;
       return { problems: [{ path: '', message: `cannot read ${this.path} (${typeof code === 'string' ? code : String(err)})` }] };
     }
-    if (text.length > MAX_CONFIG_BYTES) return { problems: [{ path: '', message: `${this.path} is larger than ${MAX_CONFIG_BYTES} bytes` }] };
-    let json: unknown;
-    try {
-      json = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
-    } catch (err) {
-      return { problems: [{ path: '', message: `${this.path} is not JSON: ${describeJsonError(text, (err as Error).message)}` }] };
-    }
-    const result = validateNetbootConfig(json, { baseDir: path.dirname(this.path) });
-    if (!result.ok) return { problems: result.problems };
-    const dir = result.config.bootDir;
-    if (this.checkBootDir && dir !== undefined) {
-      const st = await stat(dir).catch((err: unknown) => err as NodeJS.ErrnoException);
-      if (st instanceof Error) return { problems: [{ path: 'bootFiles.dir', message: `${dir} cannot be used (${st.code ?? st.message})` }] };
-      if (!st.isDirectory()) return { problems: [{ path: 'bootFiles.dir', message: `${dir} is not a directory` }] };
-    }
-    return { config: result.config };
+    return parseNetbootConfigText(text, { path: this.path, checkBootDir: this.checkBootDir });
   }
+}
+
+export interface ParseConfigTextOptions {
+  /** The file the text is (or will be) in: named in messages; a relative bootFiles.dir is resolved against its folder. */
+  path: string;
+  /** Check that bootFiles.dir exists and is a directory. Default true. */
+  checkBootDir?: boolean;
+}
+
+/**
+ * Config text to a validated config, or every problem (JSON syntax with line and column, then
+ * schema and semantic problems by path). Never throws for bad input. What load() and the UI's
+ * validate-as-you-type both use.
+ */
+export async function parseNetbootConfigText(text: string, options: ParseConfigTextOptions): Promise<{ config: ResolvedNetbootConfig } | { problems: NetbootConfigProblem[] }> {
+  const file = path.resolve(options.path);
+  if (text.length > MAX_CONFIG_BYTES) return { problems: [{ path: '', message: `${file} is larger than ${MAX_CONFIG_BYTES} bytes` }] };
+  let json: unknown;
+  try {
+    json = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+  } catch (err) {
+    return { problems: [{ path: '', message: `${file} is not JSON: ${describeJsonError(text, (err as Error).message)}` }] };
+  }
+  const result = validateNetbootConfig(json, { baseDir: path.dirname(file) });
+  if (!result.ok) return { problems: result.problems };
+  const dir = result.config.bootDir;
+  if ((options.checkBootDir ?? true) && dir !== undefined) {
+    const st = await stat(dir).catch((err: unknown) => err as NodeJS.ErrnoException);
+    if (st instanceof Error) return { problems: [{ path: 'bootFiles.dir', message: `${dir} cannot be used (${st.code ?? st.message})` }] };
+    if (!st.isDirectory()) return { problems: [{ path: 'bootFiles.dir', message: `${dir} is not a directory` }] };
+  }
+  return { config: result.config };
 }

@@ -13,6 +13,7 @@ import type {
   NetbootRecord,
   NetbootServerState,
   NetbootStatus,
+  NetbootTimelineCounts,
   NetbootTimelineSnapshot,
 } from '../contract/netboot';
 import type { NetbootConfigFile } from './config-file';
@@ -150,6 +151,19 @@ export class NetbootServer implements Disposable {
 
   machine(key: string): MachineTimeline | undefined {
     return this.recorder.get(key);
+  }
+
+  /** The counts of timeline() without the machines (cheap on a large timeline). */
+  timelineCounts(): NetbootTimelineCounts {
+    return this.recorder.counts();
+  }
+
+  /**
+   * The etcd reader get-initial-config uses: the one given in the options, else the one made from
+   * config.etcd (undefined when the config has no etcd). Owned by the server: do not dispose.
+   */
+  get etcdReader(): EtcdReader | undefined {
+    return this.options.etcd ?? this.ownedEtcd?.reader;
   }
 
   /** Loads the config file (if any) and listens. Throws AppError: INVALID_INPUT, PORT_IN_USE, PERMISSION_DENIED, UNAVAILABLE. */

@@ -74,20 +74,27 @@ export class NetbootResponder {
     const q = url.indexOf('?');
     const rawPath = q < 0 ? url : url.slice(0, q);
     const query = q < 0 ? undefined : new URLSearchParams(url.slice(q + 1));
+    // The script and the agent config are answered synchronously when the request names its MAC
+    // (no lookup to wait for): no promise per request on the hot path.
     let work: Promise<void> | undefined;
-    if (PXE_PATHS.has(rawPath)) work = this.pxe(req, res, rawPath, query);
-    else if (rawPath === '/api/v1/get-config') work = this.agentConfig(req, res, query);
-    else if (rawPath === '/api/v1/get-initial-config') work = this.initialConfig(req, res, query);
-    else if (rawPath.startsWith('/boot/')) work = this.bootFile(req, res, rawPath.slice(6), query);
-    else if (rawPath === '/' || rawPath === '/healthz') {
-      sendText(req, res, 200, 'Drover netboot responder');
-      return;
-    } else {
-      counters.notFound++;
-      sendText(req, res, 404, `no such endpoint: ${printable(rawPath)}`);
+    try {
+      if (PXE_PATHS.has(rawPath)) work = this.pxe(req, res, rawPath, query);
+      else if (rawPath === '/api/v1/get-config') work = this.agentConfig(req, res, query);
+      else if (rawPath === '/api/v1/get-initial-config') work = this.initialConfig(req, res, query);
+      else if (rawPath.startsWith('/boot/')) work = this.bootFile(req, res, rawPath.slice(6), query);
+      else if (rawPath === '/' || rawPath === '/healthz') {
+        sendText(req, res, 200, 'Drover netboot responder');
+        return;
+      } else {
+        counters.notFound++;
+        sendText(req, res, 404, `no such endpoint: ${printable(rawPath)}`);
+        return;
+      }
+    } catch (err) {
+      this.internalError(req, res, rawPath, err);
       return;
     }
-    work.catch((err: unknown) => this.internalError(req, res, rawPath, err));
+    work?.catch((err: unknown) => this.internalError(req, res, rawPath, err));
   };
 
   private internalError(req: IncomingMessage, res: ServerResponse, rawPath: string, err: unknown): void {
@@ -111,6 +118,14 @@ export class NetbootResponder {
 
   private client(req: IncomingMessage, cfg: ResolvedNetbootConfig) {
     return resolveClientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], cfg.trustedProxies);
+  }
+
+  /** A valid ?mac=: the usual case, answered without a lookup (and without awaiting one). */
+  private queryMac(query: URLSearchParams | undefined): MacResult | undefined {
+    const param = query?.get('mac');
+    if (param === undefined || param === null) return undefined;
+    const mac = normalizeMac(param);
+    return mac === undefined ? undefined : { mac, source: 'query' };
   }
 
   private async resolveMac(ip: IpAddress, query: URLSearchParams | undefined, allowRecent: boolean): Promise<MacResult> {
@@ -139,30 +154,37 @@ export class NetbootResponder {
 
   // ---- /api/v1/pxe ----
 
-  private async pxe(req: IncomingMessage, res: ServerResponse, rawPath: string, query: URLSearchParams | undefined): Promise<void> {
+  private pxe(req: IncomingMessage, res: ServerResponse, rawPath: string, query: URLSearchParams | undefined): Promise<void> | undefined {
     const cfg = this.deps.config();
-    const counters = this.deps.counters;
     const client = this.client(req, cfg);
-    const fallback = (reason: string[], input: Omit<RecordInput, 'step' | 'outcome' | 'status'>) => {
-      counters.fallbacks++;
-      sendScript(req, res, fallbackScript({ reason, retryDelaySec: cfg.retryDelaySec, retryUrl: retryUrl(cfg, rawPath) }), true);
-      this.record(req, { ...input, step: 'script', outcome: 'fallback', status: 200, reason: reason.join(' ') });
-    };
     if (!client.ok) {
-      fallback([client.reason], { ip: client.peer?.text ?? 'unknown' });
-      return;
+      this.pxeFallback(req, res, rawPath, cfg, [client.reason], { ip: client.peer?.text ?? 'unknown' });
+      return undefined;
     }
     const ip = client.ip;
     const match = cfg.matcher.match(ip);
     if (!match) {
-      fallback([`no netboot entry for ${ip.text}: no configured subnet contains it.`], { ip: ip.text });
-      return;
+      this.pxeFallback(req, res, rawPath, cfg, [`no netboot entry for ${ip.text}: no configured subnet contains it.`], { ip: ip.text });
+      return undefined;
     }
-    const subnet = match.value;
+    const mac = this.queryMac(query);
+    if (mac) {
+      this.servePxe(req, res, rawPath, cfg, ip, match.value, mac);
+      return undefined;
+    }
+    return this.resolveMac(ip, query, false).then((m) => this.servePxe(req, res, rawPath, cfg, ip, match.value, m));
+  }
+
+  private pxeFallback(req: IncomingMessage, res: ServerResponse, rawPath: string, cfg: ResolvedNetbootConfig, reason: string[], input: Omit<RecordInput, 'step' | 'outcome' | 'status'>): void {
+    this.deps.counters.fallbacks++;
+    sendScript(req, res, fallbackScript({ reason, retryDelaySec: cfg.retryDelaySec, retryUrl: retryUrl(cfg, rawPath) }), true);
+    this.record(req, { ...input, step: 'script', outcome: 'fallback', status: 200, reason: reason.join(' ') });
+  }
+
+  private servePxe(req: IncomingMessage, res: ServerResponse, rawPath: string, cfg: ResolvedNetbootConfig, ip: IpAddress, subnet: ResolvedSubnet, mac: MacResult): void {
     const where = { name: subnet.name, cidr: subnet.cidr.text };
-    const mac = await this.resolveMac(ip, query, false);
     if (mac.mac === undefined) {
-      fallback([`the MAC of ${ip.text} (subnet ${subnet.name}) is unknown: ${mac.reason}.`, 'Asking again with ?mac=${net0/mac}.'], { ip: ip.text, subnet: where });
+      this.pxeFallback(req, res, rawPath, cfg, [`the MAC of ${ip.text} (subnet ${subnet.name}) is unknown: ${mac.reason}.`, 'Asking again with ?mac=${net0/mac}.'], { ip: ip.text, subnet: where });
       return;
     }
     const script = renderIpxeTemplate(subnet.script, {
@@ -176,26 +198,34 @@ export class NetbootResponder {
       uuid: subnet.datacenterUuid,
       kernelArgs: subnet.kernelArgs,
     });
-    counters.scripts++;
+    this.deps.counters.scripts++;
     sendScript(req, res, script, false);
     this.record(req, { ip: ip.text, mac: mac.mac, macSource: mac.source, subnet: where, step: 'script', outcome: 'ok', status: 200 });
   }
 
   // ---- /api/v1/get-config ----
 
-  private async agentConfig(req: IncomingMessage, res: ServerResponse, query: URLSearchParams | undefined): Promise<void> {
+  private agentConfig(req: IncomingMessage, res: ServerResponse, query: URLSearchParams | undefined): Promise<void> | undefined {
     const cfg = this.deps.config();
     const client = this.client(req, cfg);
     if (!client.ok) {
       this.deps.counters.badRequests++;
       sendJsonError(req, res, 400, 'BAD_REQUEST', client.reason);
-      return;
+      return undefined;
     }
-    const match = cfg.matcher.match(client.ip);
-    const mac = await this.resolveMac(client.ip, query, true);
-    const who = identity(client.ip.text, mac);
+    const mac = this.queryMac(query);
+    if (mac) {
+      this.serveAgentConfig(req, res, cfg, client.ip, mac);
+      return undefined;
+    }
+    return this.resolveMac(client.ip, query, true).then((m) => this.serveAgentConfig(req, res, cfg, client.ip, m));
+  }
+
+  private serveAgentConfig(req: IncomingMessage, res: ServerResponse, cfg: ResolvedNetbootConfig, ip: IpAddress, mac: MacResult): void {
+    const match = cfg.matcher.match(ip);
+    const who = identity(ip.text, mac);
     if (!match) {
-      const reason = `no netboot entry for ${client.ip.text}: no configured subnet contains it`;
+      const reason = `no netboot entry for ${ip.text}: no configured subnet contains it`;
       this.deps.counters.notFound++;
       sendJsonError(req, res, 404, 'NOT_FOUND', reason);
       this.record(req, { ...who, step: 'config', outcome: 'refused', status: 404, reason });
@@ -220,7 +250,7 @@ export class NetbootResponder {
     }
     const ip = client.ip;
     const match = cfg.matcher.match(ip);
-    const mac = await this.resolveMac(ip, query, true);
+    const mac = this.queryMac(query) ?? (await this.resolveMac(ip, query, true));
     const who = identity(ip.text, mac);
     const fail = (status: number, outcome: NetbootOutcome, reason: string, headers: Record<string, string> = {}, subnet?: ResolvedSubnet) => {
       sendText(req, res, status, reason, headers);
@@ -298,7 +328,7 @@ export class NetbootResponder {
     const relative = parsed.relative;
     const step: NetbootStep = bootFileStep(relative);
     const match = cfg.matcher.match(client.ip);
-    const mac = await this.resolveMac(client.ip, query, true);
+    const mac = this.queryMac(query) ?? (await this.resolveMac(client.ip, query, true));
     const base = { ...identity(client.ip.text, mac), ...(match ? { subnet: subnetRef(match.value) } : {}), step, path: relative };
     const upstream = cfg.upstreamUrl;
     if (cfg.bootDir !== undefined) {

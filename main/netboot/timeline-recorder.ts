@@ -7,6 +7,7 @@ import {
   type NetbootOutcome,
   type NetbootRecord,
   type NetbootStep,
+  type NetbootTimelineCounts,
   type NetbootTimelineSnapshot,
   type SubnetCounts,
   type TimelineEvent,
@@ -298,6 +299,20 @@ export class TimelineRecorder implements Disposable {
   snapshot(): NetbootTimelineSnapshot {
     const now = this.clock.now();
     const machines: MachineTimeline[] = [];
+    for (const m of this.machines.values()) machines.push(this.view(m, now));
+    return { atMs: now, machines, ...this.tally(now) };
+  }
+
+  /**
+   * The per-subnet and unknown-client counts of snapshot() without the machines: no view is built,
+   * so a live page can ask for them often on a timeline of 10,000 machines.
+   */
+  counts(): NetbootTimelineCounts {
+    const now = this.clock.now();
+    return { atMs: now, machineCount: this.machines.size, ...this.tally(now) };
+  }
+
+  private tally(now: number): Pick<NetbootTimelineSnapshot, 'subnets' | 'unknownClients' | 'evicted'> {
     const counts = new Map<string, SubnetCounts>();
     const row = (name: string, cidr: string): SubnetCounts => {
       let c = counts.get(name);
@@ -323,25 +338,21 @@ export class TimelineRecorder implements Disposable {
     let noMac = 0;
     let unknown = 0;
     for (const m of this.machines.values()) {
-      const v = this.view(m, now);
-      machines.push(v);
-      if (v.subnet === undefined || v.mac === undefined) unknown++;
-      if (v.subnet === undefined) {
+      if (m.subnet === undefined || m.mac === undefined) unknown++;
+      if (m.subnet === undefined) {
         noSubnet++;
-        if (v.mac === undefined) noMac++;
+        if (m.mac === undefined) noMac++;
         continue;
       }
-      if (v.mac === undefined) noMac++;
-      const c = row(v.subnet, v.cidr ?? '');
+      if (m.mac === undefined) noMac++;
+      const c = row(m.subnet, m.cidr ?? '');
       c.machines++;
-      c.byStep[v.lastStep]++;
-      if (v.lastStep === 'env' && v.lastOutcome === 'ok') c.booted++;
-      if (v.stuck) c.stuck++;
-      if (v.lastOutcome !== 'ok') c.failing++;
+      c.byStep[m.lastStep]++;
+      if (m.lastStep === 'env' && m.lastOutcome === 'ok') c.booted++;
+      if (m.stuck || this.isStuck(m, now)) c.stuck++;
+      if (m.lastOutcome !== 'ok') c.failing++;
     }
     return {
-      atMs: now,
-      machines,
       subnets: [...counts.values()],
       unknownClients: { machines: unknown, noSubnet, noMac, requests: this.unknownRequests },
       evicted: this.evicted,
