@@ -375,6 +375,7 @@ describe('FleetService: imports', () => {
           id: r.id,
           normalized: normalizeMac(r.id) ?? null,
           entry: { key: Buffer.from(`/farm/workers/${r.id}/env`).toString('base64') } as never,
+          text: r.env,
           env: parseEnv(r.env).entries,
           problems: normalizeMac(r.id) ? [] : [{ line: 0, message: `"${r.id}" in the key is not a MAC address` }],
         })),
