@@ -51,6 +51,13 @@ function fail(message) {
 }
 
 const files = existsSync(patchDir) ? readdirSync(patchDir).filter((f) => f.endsWith('.patch')).sort() : [];
+if (files.length) {
+  try {
+    execFileSync('git', ['--version'], { stdio: 'ignore' });
+  } catch {
+    fail(`git is needed to apply ${files.map((f) => `patches/${f}`).join(', ')}: install git (Debian: apt-get install git) and run npm ci again`);
+  }
+}
 for (const file of files) {
   const id = parsePatchName(file);
   if (!id) fail(`patches/${file}: the name must be <package>+<version>.patch`);
