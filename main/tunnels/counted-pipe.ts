@@ -11,7 +11,8 @@ export interface PipeCounters {
 /**
  * Joins a local socket and a remote channel both ways, preserving half-close (an end on one side
  * becomes an end on the other, and the other direction keeps flowing), counting bytes, and
- * tearing both down on an error. Resolves when both sides are closed.
+ * tearing both down on an error. Resolves when both sides are closed. A local side that closes
+ * after a clean end leaves the remote side open until it has sent everything it was given.
  */
 export function countedPipe(local: Duplex, remote: Duplex, counters: PipeCounters): Promise<void> {
   return new Promise((resolve) => {
@@ -24,7 +25,11 @@ export function countedPipe(local: Duplex, remote: Duplex, counters: PipeCounter
     local.pipe(remote);
     remote.pipe(local);
     local.once('close', () => {
-      remote.destroy();
+      // After a clean end, what the local side sent may still be queued on the remote side
+      // (waiting for the SSH window); pipe() has ended the remote, so let that drain first.
+      // Destroying it now would cut the stream short. After an abort, tear down at once.
+      if (local.readableEnded && !remote.destroyed && !remote.writableFinished) remote.once('finish', () => remote.destroy());
+      else remote.destroy();
       onClose();
     });
     remote.once('close', () => {

@@ -21,7 +21,8 @@ interface ForwardRuntime {
   state: ForwardState;
   server?: net.Server;
   boundPort?: number;
-  active: Set<Duplex>;
+  /** Local socket → its remote channel, for every connection being carried. */
+  active: Map<Duplex, Duplex>;
   /** Clients held while the link is down (or in the SOCKS handshake). */
   pending: Set<net.Socket>;
   total: number;
@@ -87,7 +88,7 @@ export class TunnelRunner implements Disposable {
   ) {
     const profile = currentProfile;
     this.clock = deps.clock ?? systemClock;
-    this.forwards = profile.forwards.map((spec) => ({ spec, state: 'stopped', active: new Set(), pending: new Set(), total: 0, failed: 0, bytesIn: 0, bytesOut: 0 }));
+    this.forwards = profile.forwards.map((spec) => ({ spec, state: 'stopped', active: new Map(), pending: new Set(), total: 0, failed: 0, bytesIn: 0, bytesOut: 0 }));
   }
 
   get profile(): TunnelProfile {
@@ -264,7 +265,7 @@ export class TunnelRunner implements Disposable {
   }
 
   private track(f: ForwardRuntime, local: Duplex, remote: Duplex): void {
-    f.active.add(local);
+    f.active.set(local, remote);
     this.changed();
     void countedPipe(local, remote, {
       addIn: (n) => {
@@ -404,7 +405,10 @@ export class TunnelRunner implements Disposable {
     this.connSession.dispose();
     this.connSession = new DisposableStore();
     for (const f of this.forwards) {
-      for (const s of f.active) s.destroy();
+      for (const [local, remote] of f.active) {
+        local.destroy();
+        remote.destroy();
+      }
       f.active.clear();
       for (const s of f.pending) s.resetAndDestroy();
       f.pending.clear();

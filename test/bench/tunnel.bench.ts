@@ -81,20 +81,31 @@ try {
   clkTck = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 } catch {}
 
-/** CPU seconds (user + system) a process has used so far; 0 when it is gone. */
-function procCpuS(pid: number): number {
+interface CpuTimes {
+  user: number;
+  sys: number;
+}
+
+/** CPU seconds (user, system) a process has used so far; zeros when it is gone. */
+function procCpu(pid: number): CpuTimes {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / clkTck; // utime, stime (fields 14 and 15)
+    return { user: Number(f[11]) / clkTck, sys: Number(f[12]) / clkTck }; // utime, stime (fields 14 and 15)
   } catch {
-    return 0;
+    return { user: 0, sys: 0 };
   }
 }
 
-const selfCpuS = () => {
+/** CPU seconds (user + system) a process has used so far; 0 when it is gone. */
+function procCpuS(pid: number): number {
+  const t = procCpu(pid);
+  return t.user + t.sys;
+}
+
+const selfCpu = (): CpuTimes => {
   const u = process.cpuUsage();
-  return (u.user + u.system) / 1e6;
+  return { user: u.user / 1e6, sys: u.system / 1e6 };
 };
 
 /** Garbage collections of this process (where Drover and bare ssh2 run), from perf_hooks. */
@@ -354,6 +365,8 @@ interface TransferSample {
   seconds: number;
   /** CPU seconds of the tunnel's client-side process (Drover's node, or ssh) during the transfer. */
   clientCpuS: number;
+  clientUserS: number;
+  clientSysS: number;
   sshdCpuS: number;
   pumpCpuS: number;
   /** Garbage collection in this process during the transfer (meaningful for Drover and bare ssh2). */
@@ -365,7 +378,7 @@ interface Variant {
   key: string;
   label: string;
   port: number;
-  cpu: () => number;
+  cpu: () => CpuTimes;
 }
 
 async function transfer(v: Variant, bytes: number, roundNo: number): Promise<TransferSample> {
@@ -380,7 +393,10 @@ async function transfer(v: Variant, bytes: number, roundNo: number): Promise<Tra
     round: roundNo,
     seconds,
     mbps: bytes / MB / seconds,
-    clientCpuS: v.cpu() - c0,
+    ...(() => {
+      const c1 = v.cpu();
+      return { clientCpuS: c1.user + c1.sys - c0.user - c0.sys, clientUserS: c1.user - c0.user, clientSysS: c1.sys - c0.sys };
+    })(),
     sshdCpuS: sshdTreeCpuS() - s0,
     pumpCpuS: procCpuS(pump.child.pid!) - p0,
     gcMs: gcStats.ms - g0.ms,
@@ -423,6 +439,8 @@ async function throughputPhase() {
   const [droverPort] = await startProfile(stack, profile('tput', [localForward('f1', pump.sinkPort)]));
   const peek = stack.pool.acquire(profileRoute(stack.manager.get('tput')));
   const droverCipherImpl = cipherImplOf(peek.connection?.client);
+  // patches/ssh2+*.patch gives every native cipher a PacketPool (reused output buffers).
+  const ssh2Patched = (peek.connection?.client as unknown as { _protocol?: { _cipher?: { _pool?: unknown } } } | undefined)?._protocol?._cipher?._pool !== undefined;
   peek.dispose();
 
   const sshLport = await getPort();
@@ -430,9 +448,9 @@ async function throughputPhase() {
   const bare = await startBareSsh2();
   try {
     const variants: Variant[] = [
-      { key: 'drover', label: 'Drover -L (TunnelManager)', port: droverPort!, cpu: selfCpuS },
-      { key: 'openssh', label: `OpenSSH ssh -N -L -c ${CIPHER}`, port: sshLport, cpu: () => procCpuS(ssh.pid) },
-      { key: 'ssh2', label: 'bare ssh2 forwardOut + pipe', port: bare.port, cpu: selfCpuS },
+      { key: 'drover', label: 'Drover -L (TunnelManager)', port: droverPort!, cpu: selfCpu },
+      { key: 'openssh', label: `OpenSSH ssh -N -L -c ${CIPHER}`, port: sshLport, cpu: () => procCpu(ssh.pid) },
+      { key: 'ssh2', label: 'bare ssh2 forwardOut + pipe', port: bare.port, cpu: selfCpu },
     ];
     for (const v of variants) await transfer(v, WARMUP_BYTES, -1);
     const samples: TransferSample[] = [];
@@ -441,13 +459,13 @@ async function throughputPhase() {
       for (const v of order) {
         const s = await transfer(v, BYTES, r);
         samples.push(s);
-        console.log(`  round ${r + 1}/${RUNS} ${v.key.padEnd(8)} ${s.mbps.toFixed(1).padStart(7)} MB/s  (client cpu ${s.clientCpuS.toFixed(2)} s, sshd ${s.sshdCpuS.toFixed(2)} s, pump ${s.pumpCpuS.toFixed(2)} s, wall ${s.seconds.toFixed(2)} s${v.key === 'openssh' ? '' : `, gc ${s.gcMs.toFixed(0)} ms / ${s.majorGcs} major`})`);
+        console.log(`  round ${r + 1}/${RUNS} ${v.key.padEnd(8)} ${s.mbps.toFixed(1).padStart(7)} MB/s  (client cpu ${s.clientCpuS.toFixed(2)} s = ${s.clientUserS.toFixed(2)} user + ${s.clientSysS.toFixed(2)} sys, sshd ${s.sshdCpuS.toFixed(2)} s, pump ${s.pumpCpuS.toFixed(2)} s, wall ${s.seconds.toFixed(2)} s${v.key === 'openssh' ? '' : `, gc ${s.gcMs.toFixed(0)} ms / ${s.majorGcs} major`})`);
       }
     }
-    const direct: Variant = { key: 'direct', label: 'no tunnel (straight to the sink)', port: pump.sinkPort, cpu: () => 0 };
+    const direct: Variant = { key: 'direct', label: 'no tunnel (straight to the sink)', port: pump.sinkPort, cpu: () => ({ user: 0, sys: 0 }) };
     await transfer(direct, WARMUP_BYTES, -1);
     for (let r = 0; r < RUNS; r++) samples.push(await transfer(direct, BYTES, r));
-    return { samples, variants: [...variants, direct], droverCipherImpl, bareCipherImpl: bare.cipherImpl };
+    return { samples, variants: [...variants, direct], droverCipherImpl, bareCipherImpl: bare.cipherImpl, ssh2Patched };
   } finally {
     bare.close();
     await ssh.stop();
@@ -516,6 +534,13 @@ async function main(): Promise<void> {
     const o = tp.samples.find((s) => s.variant === 'openssh' && s.round === r)!;
     return d.mbps / o.mbps;
   });
+  const pairedCpuRatios = Array.from({ length: RUNS }, (_, r) => {
+    const d = tp.samples.find((s) => s.variant === 'drover' && s.round === r)!;
+    const o = tp.samples.find((s) => s.variant === 'openssh' && s.round === r)!;
+    return d.clientCpuS / o.clientCpuS;
+  });
+  const droverCpu = perGib('drover', (s) => s.clientCpuS);
+  const opensshCpu = perGib('openssh', (s) => s.clientCpuS);
   const drover = med('drover');
   const openssh = med('openssh');
   const bare = med('ssh2');
@@ -530,14 +555,22 @@ async function main(): Promise<void> {
     ssh2_bare_throughput_mbps: round(bare),
     ssh2_bare_ratio: round(bare / openssh, 3),
     direct_throughput_mbps: round(direct),
-    drover_cpu_s_per_gib: round(perGib('drover', (s) => s.clientCpuS), 2),
-    openssh_cpu_s_per_gib: round(perGib('openssh', (s) => s.clientCpuS), 2),
+    drover_cpu_s_per_gib: round(droverCpu, 2),
+    openssh_cpu_s_per_gib: round(opensshCpu, 2),
+    cpu_ratio: round(droverCpu / opensshCpu, 3),
+    cpu_ratio_paired_median: round(median(pairedCpuRatios), 3),
+    drover_user_cpu_s_per_gib: round(perGib('drover', (s) => s.clientUserS), 2),
+    drover_sys_cpu_s_per_gib: round(perGib('drover', (s) => s.clientSysS), 2),
+    openssh_user_cpu_s_per_gib: round(perGib('openssh', (s) => s.clientUserS), 2),
+    openssh_sys_cpu_s_per_gib: round(perGib('openssh', (s) => s.clientSysS), 2),
     ssh2_bare_cpu_s_per_gib: round(perGib('ssh2', (s) => s.clientCpuS), 2),
     drover_gc_ms_per_gib: round(perGib('drover', (s) => s.gcMs)),
     drover_major_gcs_per_gib: round(perGib('drover', (s) => s.majorGcs)),
     ssh2_bare_gc_ms_per_gib: round(perGib('ssh2', (s) => s.gcMs)),
     sshd_cpu_s_per_gib_drover: round(perGib('drover', (s) => s.sshdCpuS), 2),
     sshd_cpu_s_per_gib_openssh: round(perGib('openssh', (s) => s.sshdCpuS), 2),
+    pump_cpu_s_per_gib_drover: round(perGib('drover', (s) => s.pumpCpuS), 2),
+    pump_cpu_s_per_gib_openssh: round(perGib('openssh', (s) => s.pumpCpuS), 2),
     connect_p50_ms: round(percentile(conn.drover, 50)),
     connect_p95_ms: round(percentile(conn.drover, 95)),
     openssh_connect_p50_ms: round(percentile(conn.openssh, 50)),
@@ -547,6 +580,7 @@ async function main(): Promise<void> {
     rss_growth_after_stop_mb: mbDiff(mem.stopped.rss, mem.before.rss),
     heap_used_growth_after_stop_mb: mbDiff(mem.stopped.heapUsed, mem.before.heapUsed),
     ssh2_native_crypto: nativeCrypto,
+    ssh2_patched: tp.ssh2Patched,
   };
 
   const rows: Array<[string, string]> = [
@@ -556,6 +590,7 @@ async function main(): Promise<void> {
     ['bare ssh2 forwardOut (diagnostic)', `${metrics.ssh2_bare_throughput_mbps.toFixed(1)} (${metrics.ssh2_bare_ratio.toFixed(3)} x OpenSSH)`],
     ['no tunnel (ceiling)', metrics.direct_throughput_mbps.toFixed(1)],
     ['client CPU s/GiB Drover | ssh | bare ssh2', `${metrics.drover_cpu_s_per_gib} | ${metrics.openssh_cpu_s_per_gib} | ${metrics.ssh2_bare_cpu_s_per_gib}`],
+    ['CPU ratio Drover / OpenSSH (goal <= 1.5)', `${metrics.cpu_ratio.toFixed(3)} (paired ${metrics.cpu_ratio_paired_median.toFixed(3)})`],
     ['GC in Drover process per GiB (Drover | bare ssh2)', `${metrics.drover_gc_ms_per_gib} ms, ${metrics.drover_major_gcs_per_gib} major | ${metrics.ssh2_bare_gc_ms_per_gib} ms`],
     ['sshd CPU s/GiB (Drover | OpenSSH runs)', `${metrics.sshd_cpu_s_per_gib_drover} | ${metrics.sshd_cpu_s_per_gib_openssh}`],
     [`connect-to-up p50/p95 (goal p95 < 150 ms, ${CONNECT_RUNS} runs)`, `${metrics.connect_p50_ms} / ${metrics.connect_p95_ms} ms`],
@@ -563,7 +598,24 @@ async function main(): Promise<void> {
     [`RSS / heapUsed growth, ${FORWARDS} forwards running`, `${metrics.rss_growth_50_forwards_mb} / ${metrics.heap_used_growth_50_forwards_mb} MB`],
     ['RSS / heapUsed growth after stop', `${metrics.rss_growth_after_stop_mb} / ${metrics.heap_used_growth_after_stop_mb} MB`],
     ['ssh2 native crypto (Drover | bare)', `${nativeCrypto} (${tp.droverCipherImpl} | ${tp.bareCipherImpl})`],
+    ['ssh2 patched (patches/ssh2+*.patch: pooled packet buffers)', String(tp.ssh2Patched)],
   ];
+  // Where the time goes: median CPU seconds per GiB of every process on the path, per variant.
+  console.log('\nwhere the time goes (median CPU s per GiB moved; wall = elapsed s per GiB):');
+  const cols = ['client user', 'client sys', 'client', 'sshd', 'sender+sink', 'all', 'wall'];
+  console.log(`  ${'variant'.padEnd(8)} ${cols.map((c) => c.padStart(11)).join(' ')}`);
+  for (const k of ['drover', 'openssh', 'ssh2']) {
+    const vals = [
+      perGib(k, (s) => s.clientUserS),
+      perGib(k, (s) => s.clientSysS),
+      perGib(k, (s) => s.clientCpuS),
+      perGib(k, (s) => s.sshdCpuS),
+      perGib(k, (s) => s.pumpCpuS),
+      perGib(k, (s) => s.clientCpuS + s.sshdCpuS + s.pumpCpuS),
+      perGib(k, (s) => s.seconds),
+    ];
+    console.log(`  ${k.padEnd(8)} ${vals.map((x) => x.toFixed(2).padStart(11)).join(' ')}`);
+  }
   const w = Math.max(...rows.map((r) => r[0].length));
   console.log('');
   for (const [k, v] of rows) console.log(`${k.padEnd(w)}  ${v}`);
