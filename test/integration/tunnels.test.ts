@@ -577,7 +577,7 @@ describe('jump hosts', () => {
     await waitState(manager, 'via2', ['up']);
     await target.down();
     await waitState(manager, 'via2', ['backoff'], 10_000);
-    const jumpSlot = pool.list().find((s) => s.key.endsWith(`:${jumpProxy.port}`) && !s.key.includes('>'));
+    const jumpSlot = pool.list().find((s) => s.label.endsWith(`:${jumpProxy.port}`) && !s.key.includes('>'));
     expect(jumpSlot?.state.kind).toBe('ready');
     await target.up();
     await waitState(manager, 'via2', ['up'], 10_000);
