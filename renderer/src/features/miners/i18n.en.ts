@@ -27,7 +27,7 @@ export const minersEn = {
     },
     toolbar: { add: 'Add miner' },
     card: {
-      alerts: '{{count}} alerts',
+      alerts: 'alerts: {{count}}',
       summary: 'QA {{qa}} · {{workers}} workers · {{running}}/{{jobs}} jobs running',
     },
     panel: {
