@@ -82,7 +82,10 @@ export class MinerAlertTracker {
     if (!a) return false;
     if (a.kind === 'worker-gone' && a.workerId) this.goneWorkers.delete(a.workerId);
     else this.dismissed.add(alertId);
-    delete this.firing[alertId];
+    // A new object: the publisher diffs by identity first.
+    const next = { ...this.firing };
+    delete next[alertId];
+    this.firing = next;
     return true;
   }
 

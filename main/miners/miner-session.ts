@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Clock } from '../contract/clock';
 import { AppError } from '../contract/errors';
 import { DisposableBase, Emitter, type Disposable, type Event } from '../contract/lifecycle';
@@ -219,7 +220,11 @@ export class MinerSession extends DisposableBase {
       intervalMs,
       timeoutMs: Math.max(30_000, intervalMs * 3, this.configValue.source.kind === 'cli' ? this.configValue.source.commandTimeoutSec * 1000 + 5_000 : 0),
       via: () => this.viaIfTunnelDown(),
-      poll: async (signal) => ({ snapshot: { current: await (await this.currentSource()).poll(signal) } }),
+      poll: async (signal) => {
+        // One poll makes a few dozen calls or commands, each listening to this signal.
+        setMaxListeners(200, signal);
+        return { snapshot: { current: await (await this.currentSource()).poll(signal) } };
+      },
     });
     this.poller.start();
   }
