@@ -619,10 +619,8 @@ export const MinerLiveItemSchema = z.object({
   jobCount: Count,
   /** Jobs by state (running, assigned, ret-wait, …). */
   jobsByState: z.record(z.string(), Count),
-  /** What a poll could not read (a failed method or command, unparsed lines). */
+  /** What a poll could not read (a failed method or command, unparsed lines). Raw command outputs: snapshot(). */
   problems: z.array(MinerProblemSchema).max(1000),
-  /** Raw command outputs (CLI sessions), keyed by command. */
-  raw: z.record(z.string(), z.string().max(262_144)).optional(),
 });
 export type MinerLiveItem = z.infer<typeof MinerLiveItemSchema>;
 
@@ -630,7 +628,13 @@ export type MinerLiveItem = z.infer<typeof MinerLiveItemSchema>;
 export const MinerLiveWorkerSchema = MinerWorkerSchema.extend({ sessionId: SessionIdSchema });
 export type MinerLiveWorker = z.infer<typeof MinerLiveWorkerSchema>;
 
-/** miners.live "jobs": key `${sessionId}/${jobKey}` (jobKey as in MinerSnapshot.jobs: the call id's 8 hex digits, or "<worker>:<sector>:<task>" before the call exists). */
+/**
+ * miners.live "jobs": key `${sessionId}/${jobKey}` (jobKey as in MinerSnapshot.jobs: the call id's 8
+ * hex digits, or "<worker>:<sector>:<task>" before the call exists; an assigned job that starts
+ * therefore moves to a new key). runningMs and timeText are left out when startMs is known (show
+ * now - startMs, with the frame's nowMs), so a running job is not re-sent on every poll; startMs
+ * read back from CLI text is kept steady across polls.
+ */
 export const MinerLiveJobSchema = MinerJobSchema.extend({
   sessionId: SessionIdSchema,
   /** The worker's median running time for this task (finished jobs seen this run), when known. */
@@ -785,6 +789,8 @@ export const minersContract = defineContract({
     output: WorkerTasksResultSchema,
     timeoutMs: 60_000,
   }),
+  /** Hides a firing alert until its condition clears and it fires again (a gone worker: forgotten). */
+  dismissAlert: method({ input: z.object({ alertId: z.string().min(1).max(512) }), output: z.null() }),
   /** Where to open a terminal on a worker's host (then terminal.open). NOT_FOUND when Drover cannot tell. */
   workerTerminal: method({ input: z.object({ ...S, workerId: z.string().min(1).max(128) }), output: WorkerTerminalSchema }),
 });

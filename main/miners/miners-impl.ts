@@ -24,6 +24,10 @@ export function minersImpl(service: MinersService): ContractImpl<typeof minersCo
       return null;
     },
     setWorkerTasks: ({ sessionId, workerId, enable, disable, enabled }, ctx) => service.setWorkerTasks(sessionId, workerId, { enable, disable, enabled }, ctx.signal),
+    dismissAlert: ({ alertId }) => {
+      service.dismissAlert(alertId);
+      return null;
+    },
     workerTerminal: ({ sessionId, workerId }) => service.workerTerminal(sessionId, workerId),
   };
 }
