@@ -127,7 +127,7 @@ describe('terminal sessions: the end of a session', () => {
     expect(reconnectNote(newTab('t2', local), AT)).toEqual({ text: '[new shell: local · 09:05:07]', tone: 'info' });
   });
 
-  it('after a reload: own and unattached sessions come back oldest first, never twice, never another window\'s', () => {
+  it('after a reload: its own sessions come back oldest first, never twice, never another window\'s or an orphan', () => {
     const t = { kind: 'local' as const };
     const list = [
       { id: 'c', owner: 'me', attached: 1, target: t, createdAtMs: 3 },
@@ -136,7 +136,7 @@ describe('terminal sessions: the end of a session', () => {
       { id: 'd', owner: 'me', attached: 0, target: t, createdAtMs: 4 },
       { id: 'e', owner: 'me', attached: 0, createdAtMs: 5 },
     ];
-    expect(sessionsToAdopt(list, 'me', new Set(['d'])).map((x) => x.id)).toEqual(['a', 'c']);
+    expect(sessionsToAdopt(list, 'me', new Set(['d'])).map((x) => x.id)).toEqual(['c']);
   });
 
   it('tab names are trimmed, squeezed and bounded; empty means none', () => {

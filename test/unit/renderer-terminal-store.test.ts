@@ -523,28 +523,28 @@ describe('terminal store (composed), over the real link and RPC engine', () => {
       return { service, mine, ssh, theirs, orphan };
     }
 
-    it('takes back its own sessions and unattached ones, with their recent output, names and order; another window keeps its own', async () => {
+    it('takes back its own sessions with their recent output, names and order; other windows\' and orphaned ones are offered', async () => {
       const { service, mine, ssh, theirs, orphan } = await serviceWithSessions();
       const s = await setup({ service });
-      await until('restored', () => s.getState().restored && s.getState().tabs.length === 3);
+      await until('restored', () => s.getState().restored && s.getState().tabs.length === 2);
       const tabs = s.getState().tabs;
-      expect(tabs.map((x) => x.sessionId)).toEqual([mine.id, ssh.id, orphan.id]);
+      expect(tabs.map((x) => x.sessionId)).toEqual([mine.id, ssh.id]);
       expect(tabs[0]).toMatchObject({ name: 'build', label: 'local' });
       expect(tabs[1]).toMatchObject({ name: null, label: 'ops@rig-07' });
       await until('running', () => s.getState().tabs.every((x) => x.status === 'running'));
       expect(screenOf(tabs[0]!.key).transcript()).toContain('M1');
       expect(screenOf(tabs[1]!.key).transcript()).toContain('ssh-marker');
       expect(screenOf(tabs[0]!.key).notes.map((n) => n.text)).toEqual([expect.stringMatching(/^\[reattached · /)]);
-      expect(svc.session(orphan.id).info.owner).toBe('page-1');
       // Live output continues after the replay, and is acknowledged.
       svc.print(mine.id, 'after');
       await until('after', () => screenOf(tabs[0]!.key).transcript().endsWith('after'));
-      expect(s.getState().activeKey).toBe(tabs[2]!.key);
-      // The other window's session is offered, not taken.
-      expect(s.getState().others.map((x) => x.id)).toEqual([theirs.id]);
-      const k = s.getState().attachSession(theirs.id)!;
+      expect(s.getState().activeKey).toBe(tabs[1]!.key);
+      // The other window's session and the orphan are offered, not taken.
+      expect(s.getState().others.map((x) => x.id)).toEqual([theirs.id, orphan.id]);
+      const k = s.getState().attachSession(orphan.id)!;
       await until('attached on demand', () => tab(k)?.status === 'running');
-      await until('offered no more', () => s.getState().others.length === 0);
+      expect(svc.session(orphan.id).info.owner).toBe('page-1');
+      await until('offered no more', () => s.getState().others.length === 1);
     });
 
     it('a page that opened a tab before the list arrived takes nothing back by itself', async () => {
@@ -569,7 +569,7 @@ describe('terminal store (composed), over the real link and RPC engine', () => {
       await until('list', () => store!.getState().restored);
       await settle();
       expect(store.getState().tabs).toHaveLength(1);
-      expect(store.getState().others.length).toBeGreaterThanOrEqual(3);
+      expect(store.getState().others.length).toBeGreaterThanOrEqual(4);
     });
   });
 

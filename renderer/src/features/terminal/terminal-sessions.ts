@@ -106,17 +106,12 @@ export function cleanName(name: string): string | null {
 
 /**
  * Which live sessions of the service a page that just loaded takes back as tabs: those it owned
- * (its client id survives a reload in sessionStorage) and those nobody is attached to (a closed
- * window's, within the service's grace period), oldest first; never one a tab already shows.
+ * (its client id survives a reload in sessionStorage), oldest first, never one a tab already
+ * shows. Another window's sessions, and those of a window that closed (kept by the service for a
+ * while), are offered instead (TerminalState.others), not taken.
  */
-export function sessionsToAdopt<S extends Pick<TerminalSession, 'id' | 'owner' | 'target' | 'createdAtMs'> & { attached: number }>(
-  sessions: readonly S[],
-  clientId: string,
-  shown: ReadonlySet<string>,
-): S[] {
-  return sessions
-    .filter((s) => s.target && !shown.has(s.id) && (s.owner === clientId || s.attached === 0))
-    .sort((a, b) => (a.createdAtMs ?? 0) - (b.createdAtMs ?? 0));
+export function sessionsToAdopt<S extends Pick<TerminalSession, 'id' | 'owner' | 'target' | 'createdAtMs'>>(sessions: readonly S[], clientId: string, shown: ReadonlySet<string>): S[] {
+  return sessions.filter((s) => s.target && !shown.has(s.id) && s.owner === clientId).sort((a, b) => (a.createdAtMs ?? 0) - (b.createdAtMs ?? 0));
 }
 
 /** A state event of the session (first on every attach, then on every change). */
