@@ -163,3 +163,14 @@ describe('foreground job detection', () => {
     manager.close(s.id);
   });
 });
+
+describe('run on hosts through the remote shell', () => {
+  it('sh -c with the whole line as one quoted argument: ; | and variables work on the host', async () => {
+    const results: { state: string; stdout: string; exitCode?: number | null }[] = [];
+    const line = `echo "a b" | tr a-z A-Z; x='it''s'; echo "$x done"`;
+    await manager.runOnHosts(['sh', '-c', line], [{ target: stack.target, jumps: [] }], 30, (r) => results.push(r), new AbortController().signal);
+    const done = results.find((r) => r.state === 'done');
+    expect(done).toMatchObject({ exitCode: 0 });
+    expect(done!.stdout).toBe('A B\nits done\n');
+  });
+});
