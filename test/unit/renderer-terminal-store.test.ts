@@ -218,7 +218,7 @@ describe('terminal store (composed), over the real link and RPC engine', () => {
     expect(selectRecent(s.getState()).map((r) => r.name)).toEqual(['ops@rig-1:22']);
     expect(selectTabs(s.getState())).toEqual([]);
     expect(selectView(s.getState())).toBe('terminals');
-    expect(selectRunDraft(s.getState())).toEqual({ selected: [], commandLine: '', timeoutSec: 60, added: [] });
+    expect(selectRunDraft(s.getState())).toEqual({ selected: [], commandLine: '', timeoutSec: 60, added: [], mode: 'argv' });
   });
 
   it('opens a tab: active, shown, running, its output on the screen and acknowledged once parsed', async () => {
@@ -589,6 +589,40 @@ describe('terminal store (composed), over the real link and RPC engine', () => {
     expect(sessionOf(dup).info.owner).toBe('page-1');
     s.getState().renameTab(key, '');
     expect(tab(key).name).toBeNull();
+  });
+
+  it('closing or reloading the page while a session runs asks first (beforeunload); with none, it does not', async () => {
+    const target = new EventTarget();
+    svc = fakeTerminalService();
+    fx = new RendererLink(svc.impl);
+    toasts = createToastStore();
+    store = createTerminalStore({
+      api: fx.api,
+      toasts,
+      createScreen: ({ key, prefs }) => new FakeTerminalScreen(key, prefs),
+      showPage: () => undefined,
+      storage: memoryStorage().storage,
+      clock: fx.clock,
+      clientId: 'page-1',
+      liveSchedule: (flush) => queueMicrotask(flush),
+      link: fx.link,
+      unloadTarget: target,
+    });
+    await fx.open();
+    const unload = () => {
+      const e = new Event('beforeunload', { cancelable: true });
+      target.dispatchEvent(e);
+      return e.defaultPrevented;
+    };
+    expect(unload()).toBe(false);
+    const key = store.getState().openTerminal({ kind: 'local' })!;
+    await running(key);
+    expect(unload()).toBe(true);
+    svc.exit(tab(key).sessionId!, 0);
+    await until('exited', () => tab(key).status === 'exited');
+    expect(unload()).toBe(false);
+    store.dispose();
+    store = undefined;
   });
 
   it('busy asks the service whether a job runs in the tab', async () => {

@@ -79,6 +79,8 @@ export interface TerminalState {
   readonly others: readonly TerminalLiveSession[];
   /** The service's session list arrived and the sessions of before a reload were taken back. */
   readonly restored: boolean;
+  /** The tab whose rename dialog is open. */
+  readonly renaming: string | null;
 
   /**
    * Opens a tab on `target` (a local shell or an SSH destination), makes it the active tab and,
@@ -95,6 +97,8 @@ export interface TerminalState {
   renameTab(key: string, name: string): void;
   /** A new session on the same target, in a new tab next to it. */
   duplicateTab(key: string): string | null;
+  /** Opens (key) or closes (null) the rename dialog. */
+  requestRename(key: string | null): void;
   /** A new session in the same tab, keeping the scrollback (SSH reconnect, local restart). */
   reconnect(key: string): void;
   /** Gives up waiting for a session that is still opening. */
@@ -141,6 +145,17 @@ export interface TerminalStoreDeps {
   clientId?: string;
   /** How frames of the live session list are applied (one per animation frame by default). */
   liveSchedule?: (flush: () => void) => void;
+  /**
+   * Where beforeunload is watched (the window by default): closing or reloading the page while a
+   * session runs asks first. A reload takes the sessions back, but the browser cannot tell a
+   * reload from a close, and a closed window's sessions end a minute later.
+   */
+  unloadTarget?: Pick<EventTarget, 'addEventListener' | 'removeEventListener'> | null;
+}
+
+/** Sessions that closing the page would leave (and, after a minute, end). */
+export function liveTabCount(tabs: readonly TerminalTab[]): number {
+  return tabs.filter((t) => t.status === 'running' || t.status === 'connecting').length;
 }
 
 /** The page's client id: kept in sessionStorage, so a reload keeps it and another window has its own. */
@@ -265,7 +280,8 @@ export function createTerminalStore(deps: TerminalStoreDeps): TerminalStore {
           else if (r.kind === 'toggleBroadcast') {
             if (get().broadcast) get().stopBroadcast();
             else get().startBroadcast();
-          }
+          } else if (r.kind === 'rename') get().requestRename(key);
+          else if (r.kind === 'duplicate') get().duplicateTab(key);
         }),
       );
       set((s) => ({ tabs: [...s.tabs, newTab(key, target, name)], ...(activate ? { activeKey: key, view: 'terminals' as const } : {}) }));
@@ -285,6 +301,7 @@ export function createTerminalStore(deps: TerminalStoreDeps): TerminalStore {
       view: 'terminals',
       others: [],
       restored: false,
+      renaming: null,
 
       openTerminal(input, options = {}) {
         const parsedTarget = TerminalTargetSchema.safeParse(input);
@@ -354,6 +371,10 @@ export function createTerminalStore(deps: TerminalStoreDeps): TerminalStore {
         const tab = tabOf(key);
         if (!tab) return null;
         return get().openTerminal(tab.target, { name: tab.name });
+      },
+
+      requestRename(key) {
+        set({ renaming: key && records.has(key) ? key : null });
       },
 
       reconnect(key) {
@@ -496,6 +517,15 @@ export function createTerminalStore(deps: TerminalStoreDeps): TerminalStore {
     onLive();
   }
 
+  const unloadTarget = deps.unloadTarget !== undefined ? deps.unloadTarget : typeof window !== 'undefined' ? window : null;
+  const onBeforeUnload = (e: Event) => {
+    if (liveTabCount(store.getState().tabs) === 0) return;
+    e.preventDefault();
+    // Older browsers (and Electron's will-prevent-unload) look at returnValue.
+    if (typeof BeforeUnloadEvent !== 'undefined' && e instanceof BeforeUnloadEvent) e.returnValue = '';
+  };
+  unloadTarget?.addEventListener('beforeunload', onBeforeUnload);
+
   if (deps.link) {
     linkSub = deps.link.onDidChangeState((state) => {
       if (state.status === 'open' || !store.getState().run?.running) return;
@@ -509,6 +539,7 @@ export function createTerminalStore(deps: TerminalStoreDeps): TerminalStore {
 
   return Object.assign(store, {
     dispose() {
+      unloadTarget?.removeEventListener('beforeunload', onBeforeUnload);
       linkSub?.dispose();
       live?.dispose();
       runSub?.dispose();
@@ -529,3 +560,4 @@ export const selectProfiles = (s: TerminalState): readonly SshDestination[] => s
 export const selectRecent = (s: TerminalState): readonly SshDestination[] => s.recent;
 export const selectOthers = (s: TerminalState): readonly TerminalLiveSession[] => s.others;
 export const selectRestored = (s: TerminalState): boolean => s.restored;
+export const selectRenaming = (s: TerminalState): string | null => s.renaming;
