@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Locator, Page } from '@playwright/test';
 import { startSshd, type SshdHandle } from '../harness/index';
 import '../bench/support/terminal-hook';
-import { expect, test, type DroverServer } from './fixtures';
+import { expect, startDrover, test, type DroverServer } from './fixtures';
 
 // Terminal tabs survive a reload of the page (the service keeps the sessions and a bounded replay
 // buffer of each), closing a tab with a running job asks first, closing the page with live
@@ -209,4 +209,31 @@ test('closing a tab with a running job asks and names it; at the prompt it close
 
   await closeAllTabs(page);
   expect(pageErrors).toEqual([]);
+});
+
+test('a console restarted on another port: the old page says so plainly and stops retrying', async ({ page, pageErrors }) => {
+  const first = await startDrover();
+  let second: DroverServer | undefined;
+  let firstStopped = false;
+  try {
+    await page.goto(`${first.url}#/terminal`);
+    await expect(page.getByTestId('connection-indicator')).toHaveAttribute('data-status', 'open');
+    await first.stop();
+    firstStopped = true;
+    second = await startDrover();
+    expect(second.port).not.toBe(first.port);
+    const banner = page.getByTestId('connection-banner');
+    await expect(banner).toContainText('This console was restarted or stopped', { timeout: 40_000 });
+    await expect(banner).toContainText('open the new URL printed by `npm start`');
+    await expect(page.getByTestId('connection-indicator')).toHaveAttribute('data-status', 'closed');
+    await page.screenshot({ path: test.info().outputPath('console-restarted.png') });
+    // The new console works at its own URL.
+    await page.goto(`${second.url}#/terminal`);
+    await expect(page.getByTestId('connection-indicator')).toHaveAttribute('data-status', 'open');
+  } finally {
+    await second?.stop();
+    if (!firstStopped) await first.stop();
+  }
+  // The old page's failed WebSocket dials are console errors of the browser itself, not the app's.
+  expect(pageErrors.filter((e) => !/WebSocket|ERR_CONNECTION_REFUSED|Failed to load resource/.test(e))).toEqual([]);
 });
