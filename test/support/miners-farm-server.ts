@@ -61,6 +61,7 @@ const impl: ContractImpl<typeof minersContract> = {
   abortJob: () => Promise.reject(new AppError('UNAVAILABLE', 'synthetic farm: read only')),
   setWorkerTasks: () => Promise.reject(new AppError('UNAVAILABLE', 'synthetic farm: read only')),
   workerTerminal: () => Promise.reject(new AppError('NOT_FOUND', 'synthetic farm')),
+  dismissAlert: () => null,
 };
 for (const [name, route] of createRouter({ miners: minersContract }, { miners: impl })) services.routes.set(name, route);
 const host = await startWebHost({ routes: services.routes, port: 0, staticDir, log: (line) => console.error(line) });
