@@ -206,6 +206,11 @@ describe('an API session against the fake lotus (HTTP)', () => {
     // Dismissing the gone worker forgets it.
     service.dismissAlert(goneAlert!.id);
     await waitFor(() => !(goneAlert!.id in live.state.data!.alerts), 5_000, 'the dismissed alert gone');
+    const r2 = service.sessionOf('a').rounds;
+    service.pollNow('a');
+    await waitFor(() => service.sessionOf('a').rounds > r2, 10_000, 'a poll after the dismissal');
+    await sleep(100);
+    expect(goneAlert!.id in live.state.data!.alerts).toBe(false);
 
     // A new service reads the saved session back, token from the secret store.
     const again = makeService({ secrets, store: true });
