@@ -1,6 +1,7 @@
 import { systemClock, type Clock } from '../contract/clock';
 import { Emitter, type Disposable } from '../contract/lifecycle';
-import type { TerminalOutput, TerminalSession as SessionInfo } from '../contract/terminal';
+import type { TerminalBusy, TerminalOutput, TerminalSession as SessionInfo } from '../contract/terminal';
+import { ReplayBuffer } from './replay-buffer';
 import type { TerminalSource } from './terminal-source';
 
 export interface FlowControl {
@@ -8,17 +9,30 @@ export interface FlowControl {
   highWatermarkChars: number;
   /** Resume it below this many. */
   lowWatermarkChars: number;
-  /** Output is gathered for this long before it is sent as one frame. */
+  /**
+   * Output that follows other output within this long is gathered into one frame; output after a
+   * quiet line (nothing sent for this long: an echo, a prompt) goes at once.
+   */
   batchMs: number;
   /** A frame never carries more than this. */
   maxFrameChars: number;
 }
 
-export const DEFAULT_FLOW: FlowControl = { highWatermarkChars: 256 * 1024, lowWatermarkChars: 32 * 1024, batchMs: 4, maxFrameChars: 64 * 1024 };
+/** Recent output kept per session for a page that attaches again (characters; 0 keeps none). */
+export const DEFAULT_REPLAY_CHARS = 256 * 1024;
+
+/**
+ * A 2 MiB window in 256 KiB frames, resumed at half: the pipe never runs dry while the renderer
+ * acknowledges (every 16 ms or 32 KiB parsed), and 2 MiB + one read is all a session ever holds.
+ * (The old 256 KiB window, resumed at 32 KiB, capped a page at about 256 KiB per ack interval.)
+ */
+export const DEFAULT_FLOW: FlowControl = { highWatermarkChars: 2 * 1024 * 1024, lowWatermarkChars: 1024 * 1024, batchMs: 4, maxFrameChars: 256 * 1024 };
 
 // OSC 0 / OSC 2: set window title, ended by BEL or ST.
 // eslint-disable-next-line no-control-regex -- escape sequences are control characters
 const TITLE_RE = /\x1b\][02];([^\x07\x1b]{0,512})(?:\x07|\x1b\\)/g;
+
+const isHighSurrogate = (c: number) => c >= 0xd800 && c <= 0xdbff;
 
 /**
  * One terminal: batches the source's output, tracks what the renderer has not acknowledged yet
@@ -31,9 +45,16 @@ export class TerminalSession implements Disposable {
   private unacked = 0;
   private paused = false;
   private timer: Disposable | undefined;
+  /** When output was last sent (clock ms); a quiet line sends new output at once. */
+  private lastSentAt = Number.NEGATIVE_INFINITY;
   private readonly outEmitter = new Emitter<TerminalOutput>();
   private attached = 0;
   private readonly disposables: Disposable[] = [];
+  /** What was sent to pages, bounded: with what is still pending, the recent output. */
+  private readonly replay: ReplayBuffer;
+  private readonly infoEmitter = new Emitter<SessionInfo>();
+  /** Title, state, size or label changed (the live session list). */
+  readonly onDidChangeInfo = this.infoEmitter.event;
   info: SessionInfo;
 
   constructor(
@@ -41,7 +62,9 @@ export class TerminalSession implements Disposable {
     private readonly source: TerminalSource,
     private readonly flow: FlowControl = DEFAULT_FLOW,
     private readonly clock: Clock = systemClock,
+    replayChars: number = DEFAULT_REPLAY_CHARS,
   ) {
+    this.replay = new ReplayBuffer(replayChars);
     this.info = { ...info, state: 'running', ...(source.pid !== undefined ? { pid: source.pid } : {}) };
     this.disposables.push(source.onData((d) => this.onData(d)));
     this.disposables.push(
@@ -49,6 +72,7 @@ export class TerminalSession implements Disposable {
         this.flush();
         this.info = { ...this.info, state: 'exited', exitCode: e.code, exitSignal: e.signal };
         this.outEmitter.fire({ kind: 'state', session: this.info });
+        this.infoEmitter.fire(this.info);
       }),
     );
   }
@@ -63,9 +87,12 @@ export class TerminalSession implements Disposable {
 
   private onData(data: string): void {
     if (!data) return;
-    for (const m of data.matchAll(TITLE_RE)) {
-      this.info = { ...this.info, title: m[1]! };
-      this.outEmitter.fire({ kind: 'title', title: m[1]! });
+    if (data.includes('\x1b]')) {
+      for (const m of data.matchAll(TITLE_RE)) {
+        this.info = { ...this.info, title: m[1]! };
+        this.outEmitter.fire({ kind: 'title', title: m[1]! });
+        this.infoEmitter.fire(this.info);
+      }
     }
     this.pending.push(data);
     this.pendingChars += data.length;
@@ -73,7 +100,11 @@ export class TerminalSession implements Disposable {
     this.checkPause();
     if (!this.attached) return;
     if (this.pendingChars >= this.flow.maxFrameChars) this.flush();
-    else this.timer ??= this.clock.setTimeout(() => this.flush(), this.flow.batchMs);
+    else if (!this.timer) {
+      const quietFor = this.clock.now() - this.lastSentAt;
+      if (quietFor >= this.flow.batchMs) this.flush();
+      else this.timer = this.clock.setTimeout(() => this.flush(), this.flow.batchMs - quietFor);
+    }
   }
 
   private checkPause(): void {
@@ -89,11 +120,22 @@ export class TerminalSession implements Disposable {
       this.timer = undefined;
     }
     if (!this.attached || this.pendingChars === 0) return;
-    const all = this.pending.join('');
+    const all = this.pending.length === 1 ? this.pending[0]! : this.pending.join('');
     this.pending = [];
     this.pendingChars = 0;
-    for (let i = 0; i < all.length; i += this.flow.maxFrameChars) {
-      this.outEmitter.fire({ kind: 'data', data: all.slice(i, i + this.flow.maxFrameChars) });
+    this.replay.append(all);
+    this.lastSentAt = this.clock.now();
+    const max = this.flow.maxFrameChars;
+    if (all.length <= max) {
+      this.outEmitter.fire({ kind: 'data', data: all });
+      return;
+    }
+    for (let i = 0; i < all.length; ) {
+      let end = Math.min(all.length, i + max);
+      // Never between the halves of a surrogate pair: each frame is valid UTF-16 (and UTF-8).
+      if (end < all.length && end - i > 1 && isHighSurrogate(all.charCodeAt(end - 1))) end--;
+      this.outEmitter.fire({ kind: 'data', data: all.slice(i, end) });
+      i = end;
     }
   }
 
@@ -138,6 +180,28 @@ export class TerminalSession implements Disposable {
   resize(cols: number, rows: number): void {
     this.info = { ...this.info, cols, rows };
     this.source.resize(cols, rows);
+    this.infoEmitter.fire(this.info);
+  }
+
+  /**
+   * The recent output a page has not got yet in its new screen: what was sent before (bounded)
+   * then what is pending. A page writes it, then attaches; attach() sends what is pending, so
+   * the pending part is left out here (nothing twice, nothing missing).
+   */
+  replayText(): { data: string; truncated: boolean } {
+    return { data: this.replay.text(), truncated: this.replay.truncated };
+  }
+
+  /** Changes what the session list shows (label, owner). */
+  update(patch: Pick<Partial<SessionInfo>, 'label' | 'owner'>): void {
+    const next = { ...this.info, ...patch };
+    if (patch.label === '') delete next.label;
+    this.info = next;
+    this.infoEmitter.fire(this.info);
+  }
+
+  foreground(): Promise<TerminalBusy> {
+    return this.source.foreground();
   }
 
   dispose(): void {
@@ -145,5 +209,7 @@ export class TerminalSession implements Disposable {
     for (const d of this.disposables) d.dispose();
     this.source.dispose();
     this.outEmitter.dispose();
+    this.infoEmitter.dispose();
+    this.replay.clear();
   }
 }
