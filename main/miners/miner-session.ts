@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events';
 import type { Clock } from '../contract/clock';
 import { AppError } from '../contract/errors';
 import { DisposableBase, Emitter, type Disposable, type Event } from '../contract/lifecycle';
-import { jsonEqual, setOwn, type SourceHealth, type ViaTunnel } from '../contract/live';
+import { jsonEqual, type SourceHealth, type ViaTunnel } from '../contract/live';
 import type {
   LotusEndpointConfig,
   MinerAccess,
@@ -137,18 +137,21 @@ function shallowEqual(a: object, b: object): boolean {
 
 /** A live job: times that move every poll left out when startMs says it all; CLI startMs kept steady. */
 export function liveJob(sessionId: string, job: MinerJob, prev: MinerLiveJob | undefined, usualMs: number | undefined): MinerLiveJob {
-  const out = { ...job, sessionId } as MinerLiveJob;
   let startMs = job.startMs;
   // CLI start times are read back from rounded text: keep the previous one when it is within the rounding.
   if (startMs !== undefined && prev?.startMs !== undefined && Math.abs(prev.startMs - startMs) < 2_000) startMs = prev.startMs;
-  if (startMs !== undefined) {
-    out.startMs = startMs;
-    delete out.runningMs;
-    delete out.timeText;
+  // Built field by field (no delete): the objects stay in V8's fast mode, which the diff relies on.
+  const out: Record<string, unknown> = {};
+  const src = job as Record<string, unknown>;
+  for (const k in src) {
+    if (startMs !== undefined && (k === 'runningMs' || k === 'timeText')) continue;
+    const v = k === 'startMs' ? startMs : src[k];
+    if (v !== undefined) out[k] = v;
   }
+  out.sessionId = sessionId;
   if (usualMs !== undefined) out.usualMs = usualMs;
   // Unchanged: the very same object, so the publisher's diff skips it by identity.
-  return prev !== undefined && shallowEqual(prev, out) ? prev : out;
+  return prev !== undefined && shallowEqual(prev, out) ? prev : (out as MinerLiveJob);
 }
 
 /**
@@ -162,17 +165,19 @@ export function liveCollections(
   usualMs: (workerId: string | undefined, task: string) => number | undefined = () => undefined,
   prevWorkers?: Readonly<Record<string, MinerLiveWorker>>,
 ): { workers: Record<string, MinerLiveWorker>; jobs: Record<string, MinerLiveJob> } {
+  // Keys hold a "/", so they can never be "__proto__": plain assignment is safe (and keeps the objects fast).
   const workers: Record<string, MinerLiveWorker> = {};
-  for (const [wid, w] of Object.entries(snap.workers)) {
+  for (const wid in snap.workers) {
     const k = `${sessionId}/${wid}`;
-    const item = { ...w, sessionId };
+    const item = { ...snap.workers[wid]!, sessionId };
     const before = prevWorkers && Object.prototype.hasOwnProperty.call(prevWorkers, k) ? prevWorkers[k] : undefined;
-    setOwn(workers, k, before !== undefined && jsonEqual(before, item) ? before : item);
+    workers[k] = before !== undefined && jsonEqual(before, item) ? before : item;
   }
   const jobs: Record<string, MinerLiveJob> = {};
-  for (const [key, j] of Object.entries(snap.jobs)) {
+  for (const key in snap.jobs) {
     const k = `${sessionId}/${key}`;
-    setOwn(jobs, k, liveJob(sessionId, j, Object.prototype.hasOwnProperty.call(prevJobs, k) ? prevJobs[k] : undefined, usualMs(j.workerId, j.taskShort)));
+    const j = snap.jobs[key]!;
+    jobs[k] = liveJob(sessionId, j, Object.prototype.hasOwnProperty.call(prevJobs, k) ? prevJobs[k] : undefined, usualMs(j.workerId, j.taskShort));
   }
   return { workers, jobs };
 }
