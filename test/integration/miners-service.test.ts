@@ -11,6 +11,7 @@ import { MinersLiveSchema, type MinerSessionConfigInput, type MinersLiveData } f
 import { MinerSessionStore, MINER_SESSIONS_FILE_NAME } from '../../main/miners/miner-session-store';
 import { minerTokenSecretId } from '../../main/miners/miner-session';
 import { MinersService } from '../../main/miners/miners-service';
+import { main as droverCli } from '../../main/app/cli';
 import { MemorySecretStore } from '../../main/settings/secret-store';
 import { TunnelManager } from '../../main/tunnels/tunnel-manager';
 import { startFakeLotus, type FakeLotus } from '../fixtures/lotus/fake-lotus-server';
@@ -282,6 +283,34 @@ describe('an API session against the fake lotus (HTTP)', () => {
     expect(isAppError(term, 'NOT_FOUND')).toBe(true);
     expect((term as { hint?: string }).hint).toContain('Fleet');
   }, 30_000);
+});
+
+describe('drover miners (headless)', () => {
+  it('list prints the saved sessions; snapshot reads one miner and prints its JSON', async () => {
+    fake = await startFakeLotus({ farm: 'A' });
+    const dir = path.join(tmp.path, 'cli-config');
+    await fs.mkdir(dir, { recursive: true });
+    // No token: lotus grants read (chain data; workers and jobs need admin).
+    const session = { id: 'c1', name: 'farm-a', source: { kind: 'rpc', miner: { url: fake.miner.url }, fullNode: { url: fake.fullNode.url } } };
+    await fs.writeFile(path.join(dir, MINER_SESSIONS_FILE_NAME), JSON.stringify({ version: 1, sessions: [session] }));
+    const run = async (args: string[]) => {
+      const out: string[] = [];
+      const err: string[] = [];
+      const code = await droverCli(args, { stdout: (l) => out.push(l), stderr: (l) => err.push(l), env: { HOME: tmp.path }, handleSignals: false });
+      return { code, out, err };
+    };
+    const list = await run(['miners', 'list', '--config-dir', dir]);
+    expect(list.code).toBe(0);
+    expect(list.out).toEqual([`c1\tfarm-a\trpc ${fake.miner.url}`]);
+    const snap = await run(['miners', 'snapshot', 'farm-a', '--config-dir', dir, '--timeout', '30']);
+    expect(snap.code).toBe(0);
+    const parsed = JSON.parse(snap.out.join('\n')) as { overview: { minerId: string }; problems: { code?: string }[] };
+    expect(parsed.overview.minerId).toBe('f03150672');
+    expect(parsed.problems.some((p) => p.code === 'PERMISSION_DENIED')).toBe(true);
+    const missing = await run(['miners', 'snapshot', 'nope', '--config-dir', dir]);
+    expect(missing.code).toBe(1);
+    expect(missing.err.join('\n')).toContain('no miner session "nope"');
+  }, 60_000);
 });
 
 describe('an API session over WebSocket with ChainNotify', () => {
