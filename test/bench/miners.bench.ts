@@ -6,6 +6,7 @@
 // Reports: diff time (median, p95), build time, and the diff frame's bytes against the full
 // snapshot frame's. Goal: diff under 5 ms, diff bytes under 5% of the snapshot.
 // Options: --workers 500 --jobs 20000 --change 0.01 --ticks 30 --runs 3
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { applyLive, diffLive, jsonEqual, type LiveData } from '../../main/contract/live';
 import type { MinerJob, MinerSnapshot, MinerWorker, MinersLiveData } from '../../main/contract/miners';
@@ -29,6 +30,16 @@ const workerTemplates = Object.values(template.workers);
 const jobTemplates = Object.values(template.jobs);
 const NOW = farmB.nowMs;
 const LOAD_AT_START = os.loadavg()[0]!;
+/** Share of time runnable tasks waited for a CPU over the last minute (Linux PSI), at the start. */
+function cpuPressure(): number | null {
+  try {
+    const m = /some avg10=[\d.]+ avg60=([\d.]+)/.exec(readFileSync('/proc/pressure/cpu', 'utf8'));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+const PRESSURE_AT_START = cpuPressure();
 
 function buildFarm(): { workers: Record<string, MinerWorker>; jobs: Record<string, MinerJob> } {
   const workers: Record<string, MinerWorker> = {};
@@ -148,6 +159,7 @@ const metrics: Record<string, number | null> = {
   items_changed_per_poll: Math.round(median(runs.map((r) => r.touched))),
   goal_diff_ms: 5,
   load_avg_1m_at_start: round(LOAD_AT_START, 1),
+  cpu_pressure_pct_at_start: PRESSURE_AT_START,
   goal_bytes_ratio: 0.05,
   ...(await measureUi()),
 };
@@ -167,5 +179,5 @@ await writeBenchResult(
   'miners',
   opt.runs,
   metrics,
-  `in-process; farm B's worker/job records cloned to ${opt.workers} workers and ${opt.jobs} jobs; ${opt.ticks} polls per run, the first 10 discarded (JIT warm-up); fresh objects every poll (unchanged items compared field by field by diffLive); unchanged items keep their object (liveCollections), so diffLive skips them by identity; diff_p50_ms/diff_p95_ms/build_p50_ms are CPU time of the process (process.cpuUsage), diff_wall_p50_ms wall time; bytes are UTF-8 JSON frames; the machine's 1-minute load average at the start is in load_avg_1m_at_start; medians of ${opt.runs} runs`,
+  `in-process; farm B's worker/job records cloned to ${opt.workers} workers and ${opt.jobs} jobs; ${opt.ticks} polls per run, the first 10 discarded (JIT warm-up); fresh objects every poll (unchanged items compared field by field by diffLive); unchanged items keep their object (liveCollections), so diffLive skips them by identity; diff_p50_ms/diff_p95_ms/build_p50_ms are CPU time of the process (process.cpuUsage), diff_wall_p50_ms wall time; bytes are UTF-8 JSON frames; the machine's 1-minute load average and CPU pressure (PSI avg60, % of time tasks waited for a core) at the start are in load_avg_1m_at_start and cpu_pressure_pct_at_start; medians of ${opt.runs} runs`,
 );

@@ -285,6 +285,36 @@ describe('an API session against the fake lotus (HTTP)', () => {
   }, 30_000);
 });
 
+describe('several miners in one service', () => {
+  it('two farms side by side: keys by session, a change on one touches only its keys', async () => {
+    fake = await startFakeLotus({ farm: 'A' });
+    const other = await startFakeLotus({ farm: 'B' });
+    try {
+      const service = makeService();
+      await service.save(rpcConfig('a'), { minerToken: fake.tokens.admin });
+      await service.save({ id: 'b', name: 'farm B', pollIntervalSec: 60, source: { kind: 'rpc', miner: { url: other.miner.url }, fullNode: { url: other.fullNode.url } } }, { minerToken: other.tokens.admin });
+      const live = subscribe(service);
+      await waitFor(() => live.state.data?.miners.a?.health.state === 'live' && live.state.data.miners.b?.health.state === 'live', 15_000, 'both live');
+      const d = live.state.data!;
+      expect(d.miners.b!.overview?.minerId).toBe('f02099456');
+      expect(Object.keys(d.workers).filter((k) => k.startsWith('b/')).length).toBe(13);
+      expect(Object.keys(d.jobs).filter((k) => k.startsWith('b/')).length).toBe(d.miners.b!.jobCount);
+      expect(Object.keys(d.jobs).filter((k) => k.startsWith('a/')).length).toBe(d.miners.a!.jobCount);
+      // farm B has no chain state in the fake: its problems say so, farm A's health is unaffected.
+      expect(d.miners.b!.problems.length).toBeGreaterThan(0);
+      live.state.diffs.length = 0;
+      fake.step();
+      service.pollNow('a');
+      await waitFor(() => live.state.diffs.some((x) => x.jobs), 10_000, 'farm A changed');
+      const keys = live.state.diffs.flatMap((x) => [...Object.keys(x.jobs?.put ?? {}), ...Object.keys(x.jobs?.patch ?? {}), ...(x.jobs?.remove ?? [])]);
+      expect(keys.length).toBeGreaterThan(0);
+      expect(keys.every((k) => k.startsWith('a/'))).toBe(true);
+    } finally {
+      await other.close();
+    }
+  }, 60_000);
+});
+
 describe('drover miners (headless)', () => {
   it('list prints the saved sessions; snapshot reads one miner and prints its JSON', async () => {
     fake = await startFakeLotus({ farm: 'A' });
