@@ -108,10 +108,17 @@ function useJobIds(filter: JobsFilter): readonly string[] {
 }
 
 /** Filter menus: the tasks, states and workers present, with counts. */
-function JobsToolbar({ filter, onChange, shown, total }: { filter: JobsFilter; onChange(f: JobsFilter): void; shown: number; total: number }) {
+const JobsToolbar = memo(function JobsToolbar({ filter, onChange, shown, total }: { filter: JobsFilter; onChange(f: JobsFilter): void; shown: number; total: number }) {
   const { t } = useTranslation();
-  const jobs = useMinerView((s) => s.jobs);
-  const facets = useMemo(() => jobFacets(jobs), [jobs]);
+  // The menus' entries as one string: the toolbar re-renders when an entry comes or goes, not on every poll.
+  const facetsJson = useMinerView((s) => {
+    const f = jobFacets(s.jobs);
+    return JSON.stringify([f.tasks.map((x) => x[0]), f.states.map((x) => x[0]), f.workers.map((x) => [x[0], x[1]])]);
+  });
+  const facets = useMemo(() => {
+    const [tasks, states, workers] = JSON.parse(facetsJson) as [string[], string[], [string, string][]];
+    return { tasks, states, workers };
+  }, [facetsJson]);
   return (
     <Flex gap={8} wrap align="center" className="drover-miners-jobs-toolbar">
       <Select
@@ -120,7 +127,7 @@ function JobsToolbar({ filter, onChange, shown, total }: { filter: JobsFilter; o
         placeholder={t('miners.jobs.task')}
         value={filter.tasks as string[]}
         onChange={(tasks: string[]) => onChange({ ...filter, tasks })}
-        options={facets.tasks.map(([v, n]) => ({ value: v, label: `${v} (${n})` }))}
+        options={facets.tasks.map((v) => ({ value: v, label: v }))}
         style={{ minWidth: 140 }}
         maxTagCount="responsive"
         data-testid="miners-jobs-filter-task"
@@ -131,7 +138,7 @@ function JobsToolbar({ filter, onChange, shown, total }: { filter: JobsFilter; o
         placeholder={t('miners.jobs.state')}
         value={filter.states as string[]}
         onChange={(states: string[]) => onChange({ ...filter, states })}
-        options={facets.states.map(([v, n]) => ({ value: v, label: `${t(`miners.jobState.${v}`, { defaultValue: v })} (${n})` }))}
+        options={facets.states.map((v) => ({ value: v, label: t(`miners.jobState.${v}`, { defaultValue: v }) }))}
         style={{ minWidth: 150 }}
         maxTagCount="responsive"
         data-testid="miners-jobs-filter-state"
@@ -142,7 +149,7 @@ function JobsToolbar({ filter, onChange, shown, total }: { filter: JobsFilter; o
         placeholder={t('miners.jobs.worker')}
         value={filter.workers as string[]}
         onChange={(workers: string[]) => onChange({ ...filter, workers })}
-        options={facets.workers.map(([v, label, n]) => ({ value: v, label: `${label} (${n})` }))}
+        options={facets.workers.map(([v, label]) => ({ value: v, label }))}
         style={{ minWidth: 180 }}
         maxTagCount="responsive"
         optionFilterProp="label"
@@ -172,7 +179,7 @@ function JobsToolbar({ filter, onChange, shown, total }: { filter: JobsFilter; o
       </Typography.Text>
     </Flex>
   );
-}
+});
 
 function JobsHeader() {
   const { t } = useTranslation();
@@ -194,7 +201,7 @@ function JobsHeader() {
  * scroll smoothly): filter by task, state and worker, sort by running time. A job that changed
  * re-renders its own row and no other.
  */
-export function JobsTable({ height, filter: filterProp, onFilter }: { height: number; filter?: JobsFilter; onFilter?: (f: JobsFilter) => void }) {
+export const JobsTable = memo(function JobsTable({ height, filter: filterProp, onFilter }: { height: number; filter?: JobsFilter; onFilter?: (f: JobsFilter) => void }) {
   const { t } = useTranslation();
   const [own, setOwn] = useState<JobsFilter>(DEFAULT_JOBS_FILTER);
   const filter = filterProp ?? own;
@@ -218,4 +225,4 @@ export function JobsTable({ height, filter: filterProp, onFilter }: { height: nu
       </div>
     </Flex>
   );
-}
+});

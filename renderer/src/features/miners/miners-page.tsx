@@ -1,7 +1,6 @@
 import { AlertOutlined, AreaChartOutlined, DashboardOutlined, EditOutlined, PlusOutlined, ProfileOutlined, SyncOutlined, ThunderboltOutlined, UnorderedListOutlined } from '@ant-design/icons';
-import type { MinerLiveItem } from '@contract/miners';
 import { Alert, Badge, Button, Card, Empty, Flex, Skeleton, Tabs, Tag, Tooltip, Typography } from 'antd';
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorDetails } from '../../components/error-details';
 import { LiveStatus, liveLook } from '../../components/live-status';
@@ -63,18 +62,20 @@ export type MinerTab = 'overview' | 'workers' | 'jobs' | 'alerts' | 'charts';
 const TABS: readonly MinerTab[] = ['overview', 'workers', 'jobs', 'alerts', 'charts'];
 
 /** One card per saved miner: its health, actor, power and queue at a glance; a click shows its panel. */
-function MinerCard({ m, open, active, onOpen }: { m: MinerLiveItem; open: boolean; active: boolean; onOpen(): void }) {
+const MinerCard = memo(function MinerCard({ id, open, active, onOpen }: { id: string; open: boolean; active: boolean; onOpen(id: string): void }) {
   const { t } = useTranslation();
+  const m = useMinersStore((s) => s.miners[id]);
   const fresh = useMinersStore((s) => s.live.fresh);
   const connected = useMinersStore((s) => s.live.connected);
   const look = liveLook({ connected, fresh, health: m.health, clockOffsetMs: 0 });
-  const alerts = useMinersStore((s) => s.alertCounts[m.sessionId] ?? 0);
+  const alerts = useMinersStore((s) => s.alertCounts[id] ?? 0);
+  if (!m) return null;
   const status = look === 'live' ? 'success' : look === 'connecting' ? 'processing' : look === 'stale' ? 'warning' : 'error';
   return (
     <Card
       size="small"
       hoverable
-      onClick={onOpen}
+      onClick={() => onOpen(id)}
       className={`drover-miners-minercard${active ? ' drover-miners-minercard-active' : open ? ' drover-miners-minercard-open' : ''}`}
       data-testid="miners-card"
       data-session={m.sessionId}
@@ -97,13 +98,25 @@ function MinerCard({ m, open, active, onOpen }: { m: MinerLiveItem; open: boolea
       </Flex>
     </Card>
   );
-}
+});
 
 /** One miner: the live status header (age, cause, tunnel), then its overview, workers, jobs, alerts and charts. */
-function MinerPanel({ tab, onTab, onEdit, filter, onFilter }: { tab: MinerTab; onTab(t: MinerTab): void; onEdit(): void; filter: JobsFilter; onFilter(f: JobsFilter): void }) {
-  const { t } = useTranslation();
-  const item = useMinerView((s) => s.item);
+/** The panel's live status line on its own: it changes with every poll, the rest of the panel does not. */
+function PanelLiveStatus() {
   const live = useMinerView((s) => s.live);
+  return <LiveStatus source={live} testId="miners-live" />;
+}
+
+const MinerPanel = memo(function MinerPanel({ tab, onTab, onEdit, filter, onFilter }: { tab: MinerTab; onTab(t: MinerTab): void; onEdit(): void; filter: JobsFilter; onFilter(f: JobsFilter): void }) {
+  const { t } = useTranslation();
+  // Primitives only: the session's item changes with every poll, these rarely do.
+  const exists = useMinerView((s) => s.item !== undefined);
+  const name = useMinerView((s) => s.item?.name ?? s.sessionId);
+  const minerId = useMinerView((s) => s.item?.overview?.minerId);
+  const where = useMinerView((s) => s.item?.where ?? '');
+  const access = useMinerView((s) => s.item?.access);
+  const paused = useMinerView((s) => s.item?.paused === true);
+  const connected = useMinerView((s) => s.live.connected);
   const sessionId = useMinerView((s) => s.sessionId);
   const problems = useMinerView((s) => s.problems);
   const alertCount = useMinerView((s) => Object.keys(s.alerts).length);
@@ -113,11 +126,11 @@ function MinerPanel({ tab, onTab, onEdit, filter, onFilter }: { tab: MinerTab; o
   const polling = useMinersStore((s) => s.busy[sessionId] === 'poll');
   const pollNow = useMinersStore((s) => s.pollNow);
   const [tasks, setTasks] = useState<TasksDialogTarget | null>(null);
-  const miner = minerLabel(item?.overview?.minerId, item?.name ?? sessionId);
+  const miner = minerLabel(minerId, name);
   const actions = useMinerActions(sessionId, miner, setTasks);
   const [ref, height] = useHeightBelow();
 
-  if (!item) return <Empty description={t('miners.panel.gone')} />;
+  if (!exists) return <Empty description={t('miners.panel.gone')} />;
   const showJob = (jobKey: string) => {
     onFilter({ ...DEFAULT_JOBS_FILTER, text: jobKey.split(':')[0]!.split('#')[0]! });
     onTab('jobs');
@@ -129,26 +142,26 @@ function MinerPanel({ tab, onTab, onEdit, filter, onFilter }: { tab: MinerTab; o
       <Flex vertical gap={8} data-testid="miners-panel" data-session={sessionId}>
         <Flex align="center" gap={10} wrap className="drover-miners-panelhead">
           <Typography.Title level={5} style={{ margin: 0 }} data-testid="miners-panel-title">
-            {item.overview?.minerId ?? item.name}
+            {minerId ?? name}
           </Typography.Title>
-          <Typography.Text type="secondary">{item.name}</Typography.Text>
-          <Tooltip title={item.where}>
+          <Typography.Text type="secondary">{name}</Typography.Text>
+          <Tooltip title={where}>
             <Typography.Text type="secondary" ellipsis className="drover-miners-mono drover-miners-small" style={{ maxWidth: 360 }}>
-              {item.where}
+              {where}
             </Typography.Text>
           </Tooltip>
-          {item.access === 'read' && (
+          {access === 'read' && (
             <Tooltip title={t('miners.access.readHint')}>
               <Tag color="warning" data-testid="miners-access-read">
                 {t('miners.access.read')}
               </Tag>
             </Tooltip>
           )}
-          {item.paused && <Tag>{t('miners.panel.paused')}</Tag>}
-          <LiveStatus source={live} testId="miners-live" />
+          {paused && <Tag>{t('miners.panel.paused')}</Tag>}
+          <PanelLiveStatus />
           <span style={{ flex: 1 }} />
           <Tooltip title={`${t('miners.panel.pollNow')} (R)`}>
-            <Button size="small" icon={<SyncOutlined />} loading={polling} disabled={!live.connected || item.paused} onClick={() => void pollNow(sessionId)} data-testid="miners-poll-now">
+            <Button size="small" icon={<SyncOutlined />} loading={polling} disabled={!connected || paused} onClick={() => void pollNow(sessionId)} data-testid="miners-poll-now">
               {t('miners.panel.pollNow')}
             </Button>
           </Tooltip>
@@ -217,7 +230,7 @@ function MinerPanel({ tab, onTab, onEdit, filter, onFilter }: { tab: MinerTab; o
       <WorkerTasksDialog target={tasks} onClose={() => setTasks(null)} />
     </JobActionsContext.Provider>
   );
-}
+});
 
 /**
  * Miners: every saved lotus-miner session at a glance (cards), the ones opened side by side as
@@ -230,7 +243,8 @@ export function MinersPage() {
   const live = useMinersStore(selectMinersLive);
   const order = useMinersStore(selectOrder);
   const open = useMinersStore(selectOpen);
-  const miners = useMinersStore((s) => s.miners);
+  // "id\u0001label" per session: the page re-renders when a miner comes or goes or is renamed, not on every poll.
+  const labels = useMinersStore((s) => s.order.map((id) => `${id}\u0001${s.miners[id]?.overview?.minerId ?? s.miners[id]?.name ?? id}`).join('\u0002'));
   const active = useMinersStore((s) => s.active);
   const configs = useMinersStore((s) => s.configs);
   const streamError = useMinersStore((s) => s.streamError);
@@ -245,9 +259,12 @@ export function MinersPage() {
     void store.getState().refreshConfigs();
   }, [store, order]);
 
-  const shown = useMemo(() => open.filter((id) => miners[id] !== undefined), [open, miners]);
+  const labelOf = useMemo(() => new Map(labels.split('\u0002').filter(Boolean).map((x) => x.split('\u0001') as [string, string])), [labels]);
+  const shown = useMemo(() => open.filter((id) => labelOf.has(id)), [open, labelOf]);
+  const openMiner = useCallback((id: string) => store.getState().openMiner(id), [store]);
   const current = active && shown.includes(active) ? active : (shown[0] ?? null);
   const edit = useCallback(() => current && setForm({ id: current }), [current]);
+  const onFilter = useCallback((f: JobsFilter) => current && setFilters((p) => ({ ...p, [current]: f })), [current]);
 
   // Page keys, through a ref so the listener is bound once.
   const keys = useRef({ shown, current, edit });
@@ -327,7 +344,7 @@ export function MinersPage() {
       {streamAlert}
       <Flex gap={8} wrap align="stretch" className="drover-miners-cards">
         {order.map((id) => (
-          <MinerCard key={id} m={miners[id]!} open={shown.includes(id)} active={id === current} onOpen={() => store.getState().openMiner(id)} />
+          <MinerCard key={id} id={id} open={shown.includes(id)} active={id === current} onOpen={openMiner} />
         ))}
         <Tooltip title={`${t('miners.toolbar.add')} (N)`}>
           <Button type="dashed" icon={<PlusOutlined />} onClick={() => setForm({ id: null })} disabled={!live.connected} className="drover-miners-addcard" data-testid="miners-add">
@@ -348,11 +365,15 @@ export function MinersPage() {
           }}
           items={shown.map((id) => ({
             key: id,
-            label: <span data-testid="miners-miner-tab" data-session={id}>{miners[id]!.overview?.minerId ?? miners[id]!.name}</span>,
+            label: (
+              <span data-testid="miners-miner-tab" data-session={id}>
+                {labelOf.get(id)}
+              </span>
+            ),
             children:
               id === current ? (
                 <MinerViewContext.Provider value={store.getState().view(id)}>
-                  <MinerPanel tab={tab} onTab={setTab} onEdit={edit} filter={filters[id] ?? DEFAULT_JOBS_FILTER} onFilter={(f) => setFilters((p) => ({ ...p, [id]: f }))} />
+                  <MinerPanel tab={tab} onTab={setTab} onEdit={edit} filter={filters[id] ?? DEFAULT_JOBS_FILTER} onFilter={onFilter} />
                 </MinerViewContext.Provider>
               ) : null,
           }))}
