@@ -7,7 +7,7 @@
 //   ui_frame_p95_ms          p95 of the main thread's work per frame (ProxyMain::BeginMainFrame:
 //                            rAF callbacks, where the live store applies the frames, React's commit,
 //                            style, layout and paint recording), i.e. whether each frame fits 16.7 ms
-//   ui_task_p95_ms / ui_task_max_ms, ui_frames, ui_updates_applied: context for the two above.
+//   ui_task_p95_ms / ui_task_max_ms, ui_frame_max_ms, ui_frames: context for the two above.
 import { chromium } from '@playwright/test';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -74,24 +74,9 @@ export async function measureMinersUi(opt: MinersUiOptions): Promise<Record<stri
     const shown = await page.locator('[data-testid="miners-jobs-count"]').textContent();
     if (!shown?.includes(String(opt.jobs))) throw new Error(`the jobs table shows "${shown}", not ${opt.jobs} jobs`);
     await page.waitForTimeout(3000); // warm up: a few updates through the code paths
-    // Count the updates the page applies (each changes the time the data was read).
-    await page.evaluate(() => {
-      const w = window as unknown as { __updates: number };
-      w.__updates = 0;
-      let last = '';
-      const tick = () => {
-        const t = document.querySelector('[data-testid="miners-jobs-count"]')?.textContent ?? '';
-        const age = document.querySelector('[data-testid="miners-live"]')?.textContent ?? '';
-        const key = `${t}|${age}`;
-        if (key !== last) w.__updates++;
-        last = key;
-      };
-      new MutationObserver(tick).observe(document.querySelector('[data-testid="miners-job-list"]')!, { subtree: true, childList: true, attributes: true, characterData: true });
-    });
     await browser.startTracing(page, { categories: ['toplevel', 'devtools.timeline', 'cc', 'disabled-by-default-devtools.timeline'] });
     await page.waitForTimeout(opt.seconds * 1000);
     const buf = await browser.stopTracing();
-    const updates = await page.evaluate(() => (window as unknown as { __updates: number }).__updates);
     const trace = JSON.parse(buf.toString('utf8')) as { traceEvents: TraceEvent[] } | TraceEvent[];
     const events = Array.isArray(trace) ? trace : trace.traceEvents;
     // The renderer's main thread: the thread named CrRendererMain of the process that ran the page's frames.
@@ -111,7 +96,6 @@ export async function measureMinersUi(opt: MinersUiOptions): Promise<Record<stri
       ui_frames: frameMs.length,
       ui_task_p95_ms: taskMs.length ? round(percentile(taskMs, 95), 2) : null,
       ui_task_max_ms: taskMs.length ? round(Math.max(...taskMs), 2) : null,
-      ui_updates_seen: updates,
       ui_seconds: opt.seconds,
       ui_jobs: opt.jobs,
       goal_ui_long_tasks: 0,
