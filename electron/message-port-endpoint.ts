@@ -1,6 +1,7 @@
 /**
  * Adapts Electron's MessagePortMain to the RPC engine's FrameEndpoint: JSON text frames both
- * ways; the port's 'close' event (the page reloaded, closed, or its renderer died) ends the
+ * ways, and binary frames (terminal output) as an ArrayBuffer that holds exactly the frame; the
+ * port's 'close' event (the page reloaded, closed, or its renderer died) ends the
  * connection. No runtime Electron dependency: the port is typed structurally, so tests can pass
  * a fake.
  */
@@ -19,12 +20,29 @@ export interface MessagePortLike {
   on(event: 'close', listener: () => void): unknown;
   off(event: 'message', listener: (messageEvent: PortMessageEvent) => void): unknown;
   off(event: 'close', listener: () => void): unknown;
-  postMessage(message: unknown): void;
+  /** Electron's MessagePortMain transfers ports only; Node's and the page's MessagePort also ArrayBuffers. */
+  postMessage(message: unknown, transfer?: unknown[]): void;
   start(): void;
   close(): void;
 }
 
-export function messagePortEndpoint(port: MessagePortLike): FrameEndpoint {
+export interface MessagePortEndpointOptions {
+  /**
+   * Transfer a binary frame's ArrayBuffer instead of copying it: for ports that take ArrayBuffers
+   * in their transfer list (Node's MessagePort, the page's). Electron's MessagePortMain takes only
+   * ports there, so in the main process the buffer is copied once by the structured clone.
+   */
+  transferBinary?: boolean;
+}
+
+/** The frame's own ArrayBuffer when the view covers all of it (what encodeBinaryEvent makes), else a copy. */
+function ownBuffer(bytes: Uint8Array): ArrayBuffer {
+  const buf = bytes.buffer;
+  if (buf instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength === buf.byteLength) return buf;
+  return bytes.slice().buffer as ArrayBuffer;
+}
+
+export function messagePortEndpoint(port: MessagePortLike, options: MessagePortEndpointOptions = {}): FrameEndpoint {
   const messageListeners = new Set<(data: unknown) => void>();
   const closeListeners = new Set<(reason: string) => void>();
   let closed = false;
@@ -60,6 +78,12 @@ export function messagePortEndpoint(port: MessagePortLike): FrameEndpoint {
     send(text: string) {
       if (closed) throw new Error('message port endpoint is closed');
       port.postMessage(text);
+    },
+    sendBinary(bytes: Uint8Array) {
+      if (closed) throw new Error('message port endpoint is closed');
+      const buf = ownBuffer(bytes);
+      if (options.transferBinary) port.postMessage(buf, [buf]);
+      else port.postMessage(buf);
     },
     onMessage(listener): Disposable {
       messageListeners.add(listener);

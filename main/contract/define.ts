@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { AppError } from './errors';
+import type { TextEventCodec } from './frames';
 import type { Disposable } from './lifecycle';
 
 /**
@@ -18,6 +19,12 @@ export interface StreamDef<I extends z.ZodType = z.ZodType, E extends z.ZodType 
   readonly kind: 'stream';
   readonly input: I;
   readonly event: E;
+  /**
+   * Events this codec turns into text (terminal output) skip the per-event schema pass (the
+   * codec only accepts their one known shape) and travel as binary frames where the client and
+   * transport can (frames.ts); the others are validated and sent as JSON.
+   */
+  readonly text?: TextEventCodec<z.output<E>>;
 }
 
 export interface NotificationDef<I extends z.ZodType = z.ZodType> {
@@ -37,7 +44,7 @@ export function method<I extends z.ZodType, O extends z.ZodType>(def: {
   return { kind: 'method', ...def };
 }
 
-export function stream<I extends z.ZodType, E extends z.ZodType>(def: { input: I; event: E }): StreamDef<I, E> {
+export function stream<I extends z.ZodType, E extends z.ZodType>(def: { input: I; event: E; text?: TextEventCodec<z.output<E>> }): StreamDef<I, E> {
   return { kind: 'stream', ...def };
 }
 

@@ -1,12 +1,18 @@
 import type { Disposable } from './lifecycle';
 
 /**
- * One end of a message transport carrying JSON text frames: a WebSocket, an Electron
- * MessagePort, or an in-memory pair in tests. The RPC engine only sees this.
+ * One end of a message transport carrying JSON text frames, and binary frames where it can (see
+ * frames.ts): a WebSocket, an Electron MessagePort, or an in-memory pair in tests. The RPC engine
+ * only sees this.
  */
 export interface FrameEndpoint {
   send(text: string): void;
-  /** data is whatever arrived; the engine rejects anything that is not a string. */
+  /**
+   * Sends one binary frame (the bytes are the endpoint's from now on: a MessagePort may transfer
+   * them). Absent where the transport carries text only; the engine then sends JSON.
+   */
+  sendBinary?(bytes: Uint8Array): void;
+  /** data is whatever arrived: a string, or the bytes of a binary frame (Buffer, Uint8Array, ArrayBuffer). */
   onMessage(listener: (data: unknown) => void): Disposable;
   onClose(listener: (reason: string) => void): Disposable;
   close(): void;
@@ -26,14 +32,16 @@ export function createEndpointPair(): [FrameEndpoint, FrameEndpoint] {
       for (const l of [...side.close]) l(reason);
     }
   };
+  const deliver = (self: Side, peer: Side, data: unknown) => {
+    if (self.closed) throw new Error('endpoint closed');
+    queueMicrotask(() => {
+      if (peer.closed) return;
+      for (const l of [...peer.msg]) l(data);
+    });
+  };
   const make = (self: Side, peer: Side): FrameEndpoint => ({
-    send(text) {
-      if (self.closed) throw new Error('endpoint closed');
-      queueMicrotask(() => {
-        if (peer.closed) return;
-        for (const l of [...peer.msg]) l(text);
-      });
-    },
+    send: (text) => deliver(self, peer, text),
+    sendBinary: (bytes) => deliver(self, peer, bytes),
     onMessage(l) {
       self.msg.add(l);
       return { dispose: () => self.msg.delete(l) };

@@ -2,7 +2,7 @@ import { systemClock, type Clock } from './clock';
 import type { AppContract, CallOptions, ClientApi, Observer } from './define';
 import type { FrameEndpoint } from './endpoint';
 import { AppError } from './errors';
-import { DEFAULT_MAX_FRAME_CHARS, ServerFrameSchema, type ClientFrame } from './frames';
+import { asBytes, decodeBinaryFrame, DEFAULT_MAX_FRAME_CHARS, ServerFrameSchema, type ClientFrame, type ServerFrame, type TextEventCodec } from './frames';
 import { DisposableStore, Emitter, toDisposable, type Disposable, type Event } from './lifecycle';
 
 export interface ClientOptions {
@@ -36,6 +36,8 @@ export function createClient<C extends AppContract>(endpoint: FrameEndpoint, con
   const closeEmitter = store.add(new Emitter<string>());
   const pending = new Map<number, Pending>();
   const streams = new Map<number, Observer<unknown>>();
+  /** Streams whose events may arrive as binary frames, with the codec that turns them back. */
+  const codecs = new Map<number, TextEventCodec<unknown>>();
   let nextId = 1;
   let closed = false;
   let resolveReady!: () => void;
@@ -53,8 +55,42 @@ export function createClient<C extends AppContract>(endpoint: FrameEndpoint, con
     endpoint.send(text);
   };
 
+  const onBinary = (data: unknown) => {
+    const bytes = asBytes(data);
+    if (!bytes) {
+      options.onProtocolError?.(new AppError('BAD_FRAME', `server sent a frame that is neither text nor bytes (${typeof data})`));
+      return;
+    }
+    const f = decodeBinaryFrame(bytes);
+    if (!f.ok) {
+      options.onProtocolError?.(new AppError('BAD_FRAME', `server sent a malformed binary frame: ${f.error}`));
+      return;
+    }
+    const codec = codecs.get(f.id);
+    const o = streams.get(f.id);
+    if (!codec || !o) {
+      // Data of a stream this side just unsubscribed from can still be on its way.
+      if (!o && f.id < nextId) return;
+      options.onProtocolError?.(new AppError('BAD_FRAME', `server sent a binary frame for ${o ? 'a stream without binary events' : 'an unknown stream'} (id ${f.id})`));
+      return;
+    }
+    o.next(codec.fromText(f.text));
+  };
+
+  /** An event frame's envelope, checked by hand (the hot path): the payload is the stream's business. */
+  const asEventFrame = (raw: unknown): ServerFrame | null => {
+    if (typeof raw !== 'object' || raw === null) return null;
+    const r = raw as { t?: unknown; id?: unknown; d?: unknown };
+    if (r.t !== 'ev' || typeof r.id !== 'number' || !Number.isSafeInteger(r.id) || r.id < 0 || !('d' in r)) return null;
+    for (const k in r) if (k !== 't' && k !== 'id' && k !== 'd') return null;
+    return raw as ServerFrame;
+  };
+
   const onData = (data: unknown) => {
-    if (typeof data !== 'string') return;
+    if (typeof data !== 'string') {
+      onBinary(data);
+      return;
+    }
     let raw: unknown;
     try {
       raw = JSON.parse(data);
@@ -62,12 +98,15 @@ export function createClient<C extends AppContract>(endpoint: FrameEndpoint, con
       options.onProtocolError?.(new AppError('BAD_FRAME', 'server sent invalid JSON'));
       return;
     }
-    const parsed = ServerFrameSchema.safeParse(raw);
-    if (!parsed.success) {
-      options.onProtocolError?.(new AppError('BAD_FRAME', 'server sent a malformed frame'));
-      return;
+    let f = asEventFrame(raw);
+    if (!f) {
+      const parsed = ServerFrameSchema.safeParse(raw);
+      if (!parsed.success) {
+        options.onProtocolError?.(new AppError('BAD_FRAME', 'server sent a malformed frame'));
+        return;
+      }
+      f = parsed.data;
     }
-    const f = parsed.data;
     switch (f.t) {
       case 'hello':
         resolveReady();
@@ -89,6 +128,7 @@ export function createClient<C extends AppContract>(endpoint: FrameEndpoint, con
         const o = streams.get(f.id);
         if (o) {
           streams.delete(f.id);
+          codecs.delete(f.id);
           o.end?.(f.e ? AppError.fromData(f.e) : undefined);
         }
         break;
@@ -104,6 +144,7 @@ export function createClient<C extends AppContract>(endpoint: FrameEndpoint, con
           const o = streams.get(f.id);
           if (o) {
             streams.delete(f.id);
+            codecs.delete(f.id);
             o.end?.(err);
             break;
           }
@@ -168,17 +209,20 @@ export function createClient<C extends AppContract>(endpoint: FrameEndpoint, con
     });
   };
 
-  const subscribe = (name: string, input: unknown, observer: Observer<unknown>): Disposable => {
+  const subscribe = (name: string, input: unknown, observer: Observer<unknown>, codec: TextEventCodec<unknown> | undefined): Disposable => {
     const id = nextId++;
     streams.set(id, observer);
+    if (codec) codecs.set(id, codec);
     try {
-      sendFrame({ t: 'sub', id, m: name, p: input === undefined ? null : input });
+      sendFrame({ t: 'sub', id, m: name, p: input === undefined ? null : input, ...(codec ? { b: 1 as const } : {}) });
     } catch (err) {
       streams.delete(id);
+      codecs.delete(id);
       queueMicrotask(() => observer.end?.(AppError.from(err)));
       return toDisposable(() => undefined);
     }
     return toDisposable(() => {
+      codecs.delete(id);
       if (!streams.delete(id)) return;
       try {
         sendFrame({ t: 'unsub', id });
@@ -198,7 +242,7 @@ export function createClient<C extends AppContract>(endpoint: FrameEndpoint, con
     for (const [entry, def] of Object.entries(entries)) {
       const name = `${ns}.${entry}`;
       if (def.kind === 'method') nsApi[entry] = (input: unknown, opts?: CallOptions) => call(name, def.timeoutMs, input, opts);
-      else if (def.kind === 'stream') nsApi[entry] = (input: unknown, observer: Observer<unknown>) => subscribe(name, input, observer);
+      else if (def.kind === 'stream') nsApi[entry] = (input: unknown, observer: Observer<unknown>) => subscribe(name, input, observer, def.text);
       else nsApi[entry] = (input: unknown) => notify(name, input);
     }
     api[ns] = Object.freeze(nsApi);
@@ -215,6 +259,7 @@ export function createClient<C extends AppContract>(endpoint: FrameEndpoint, con
     pending.clear();
     const obs = [...streams.values()];
     streams.clear();
+    codecs.clear();
     for (const o of obs) o.end?.(err);
     closeEmitter.fire(reason);
   };

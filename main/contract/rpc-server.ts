@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { AppContract, AppImpl, CallContext, Def, Sink } from './define';
 import type { FrameEndpoint } from './endpoint';
 import { AppError } from './errors';
-import { ClientFrameSchema, DEFAULT_MAX_FRAME_CHARS, PROTOCOL_VERSION, sniffFrameId, type ServerFrame } from './frames';
+import { ClientFrameSchema, DEFAULT_MAX_FRAME_CHARS, encodeBinaryEvent, MAX_BINARY_ID, PROTOCOL_VERSION, sniffFrameId, type ServerFrame } from './frames';
 import { DisposableStore, toDisposable, type Disposable } from './lifecycle';
 
 export interface ServeOptions {
@@ -71,6 +71,14 @@ export function serveConnection(
       report(err, 'send');
     }
   };
+  const sendBinary = (bytes: Uint8Array) => {
+    if (closed) return;
+    try {
+      endpoint.sendBinary!(bytes);
+    } catch (err) {
+      report(err, 'send');
+    }
+  };
   const frameError = (err: AppError, id?: number) => send(id === undefined ? { t: 'err', e: err.toData() } : { t: 'err', id, e: err.toData() });
 
   const ctxFor = (ctrl: AbortController): CallContext => ({ signal: ctrl.signal, connectionId: options.connectionId });
@@ -127,7 +135,7 @@ export function serveConnection(
     }
   };
 
-  const handleSubscribe = async (id: number, name: string, p: unknown) => {
+  const handleSubscribe = async (id: number, name: string, p: unknown, binaryOk: boolean) => {
     const route = routes.get(name);
     if (!route || route.def.kind !== 'stream') {
       send({ t: 'end', id, e: new AppError('UNKNOWN_METHOD', `unknown stream: ${name}`).toData() });
@@ -142,6 +150,8 @@ export function serveConnection(
       return;
     }
     const def = route.def;
+    const codec = def.text;
+    const binary = binaryOk && codec !== undefined && endpoint.sendBinary !== undefined && id <= MAX_BINARY_ID;
     const ctrl = new AbortController();
     const entry: { ctrl: AbortController; handle?: Disposable } = { ctrl };
     subs.set(id, entry);
@@ -162,6 +172,14 @@ export function serveConnection(
     const sink: Sink<unknown> = {
       next: (value) => {
         if (ended) return;
+        // Text events (terminal output): the codec accepts only their one shape, so the payload
+        // is not walked by the schema; as bytes where the client and transport can.
+        const text = codec?.toText(value);
+        if (text !== undefined) {
+          if (binary) sendBinary(encodeBinaryEvent(id, text));
+          else send({ t: 'ev', id, d: codec!.fromText(text) });
+          return;
+        }
         let out: unknown;
         try {
           out = checkOutput(def.event, value, name);
@@ -210,7 +228,9 @@ export function serveConnection(
   const onData = (data: unknown) => {
     if (closed) return;
     if (typeof data !== 'string') {
-      frameError(new AppError('BAD_FRAME', 'frames must be JSON text'));
+      // Binary frames go from the server to the client only (stream data); a client sends JSON text.
+      const size = typeof (data as { byteLength?: unknown })?.byteLength === 'number' ? ` of ${(data as { byteLength: number }).byteLength} bytes` : '';
+      frameError(new AppError('BAD_FRAME', `binary frame${size} from a client: requests must be JSON text frames`));
       return;
     }
     if (data.length > maxChars) {
@@ -239,7 +259,7 @@ export function serveConnection(
         void handleRequest(frame.id, frame.m, frame.p);
         break;
       case 'sub':
-        void handleSubscribe(frame.id, frame.m, frame.p);
+        void handleSubscribe(frame.id, frame.m, frame.p, frame.b === 1);
         break;
       case 'cancel': {
         const ctrl = calls.get(frame.id);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineContract, method, notification, stream } from './define';
+import type { TextEventCodec } from './frames';
 import { liveUpdateSchema, type LiveDataOf } from './live';
 import { SshTargetSchema } from './ssh';
 
@@ -68,6 +69,12 @@ export const TerminalOutputSchema = z.discriminatedUnion('kind', [
 ]);
 export type TerminalOutput = z.infer<typeof TerminalOutputSchema>;
 
+/** Output data travels as text (a binary frame where the transport can); title and state as JSON. */
+export const terminalOutputText: TextEventCodec<TerminalOutput> = {
+  toText: (e) => (e.kind === 'data' && typeof e.data === 'string' ? e.data : undefined),
+  fromText: (data) => ({ kind: 'data', data }),
+};
+
 export const HostRunResultSchema = z.object({
   /** user@host:port of the target. */
   host: z.string(),
@@ -103,7 +110,7 @@ export const terminalContract = defineContract({
   /** Ends the process or channel and forgets the session. */
   close: method({ input: z.object({ id: SessionId }), output: z.null() }),
   /** The session's state first, then its output; flow-controlled by ack. */
-  output: stream({ input: z.object({ id: SessionId }), event: TerminalOutputSchema }),
+  output: stream({ input: z.object({ id: SessionId }), event: TerminalOutputSchema, text: terminalOutputText }),
   input: notification({ input: z.object({ id: SessionId, data: z.string().max(1024 * 1024) }) }),
   resize: notification({ input: z.object({ id: SessionId, cols: Cols, rows: Rows }) }),
   /** Characters the renderer has parsed; the source resumes when few are outstanding. */

@@ -24,7 +24,8 @@ function rawToBuffer(data: WebSocket.RawData): Buffer {
 
 /**
  * Adapts a `ws` WebSocket (server or client side) to the engine's FrameEndpoint. Text frames are
- * delivered as strings; binary frames as a Buffer, which the engine answers with BAD_FRAME.
+ * delivered as strings; binary frames as a Buffer (stream data from a server; the server answers
+ * a client's with BAD_FRAME).
  * Works from the CONNECTING state on, so no early frame is missed.
  */
 export function createWebSocketEndpoint(ws: WebSocket, options: WebSocketEndpointOptions = {}): WebSocketEndpoint {
@@ -76,14 +77,22 @@ export function createWebSocketEndpoint(ws: WebSocket, options: WebSocketEndpoin
     }
   };
 
+  const checkSendable = () => {
+    if (closed || ws.readyState !== WebSocket.OPEN) throw new AppError('UNAVAILABLE', 'the WebSocket is not open');
+    if (ws.bufferedAmount > maxBuffered) {
+      close(1013, 'peer too slow: send buffer full');
+      throw new AppError('UNAVAILABLE', `the peer does not read: more than ${maxBuffered} bytes queued`);
+    }
+  };
+
   return {
     send(text) {
-      if (closed || ws.readyState !== WebSocket.OPEN) throw new AppError('UNAVAILABLE', 'the WebSocket is not open');
-      if (ws.bufferedAmount > maxBuffered) {
-        close(1013, 'peer too slow: send buffer full');
-        throw new AppError('UNAVAILABLE', `the peer does not read: more than ${maxBuffered} bytes queued`);
-      }
+      checkSendable();
       ws.send(text);
+    },
+    sendBinary(bytes) {
+      checkSendable();
+      ws.send(bytes, { binary: true });
     },
     onMessage(l) {
       messageListeners.add(l);

@@ -9,7 +9,10 @@ export interface FlowControl {
   highWatermarkChars: number;
   /** Resume it below this many. */
   lowWatermarkChars: number;
-  /** Output is gathered for this long before it is sent as one frame. */
+  /**
+   * Output that follows other output within this long is gathered into one frame; output after a
+   * quiet line (nothing sent for this long: an echo, a prompt) goes at once.
+   */
   batchMs: number;
   /** A frame never carries more than this. */
   maxFrameChars: number;
@@ -18,11 +21,18 @@ export interface FlowControl {
 /** Recent output kept per session for a page that attaches again (characters; 0 keeps none). */
 export const DEFAULT_REPLAY_CHARS = 256 * 1024;
 
-export const DEFAULT_FLOW: FlowControl = { highWatermarkChars: 256 * 1024, lowWatermarkChars: 32 * 1024, batchMs: 4, maxFrameChars: 64 * 1024 };
+/**
+ * A 2 MiB window in 256 KiB frames, resumed at half: the pipe never runs dry while the renderer
+ * acknowledges (every 16 ms or 32 KiB parsed), and 2 MiB + one read is all a session ever holds.
+ * (The old 256 KiB window, resumed at 32 KiB, capped a page at about 256 KiB per ack interval.)
+ */
+export const DEFAULT_FLOW: FlowControl = { highWatermarkChars: 2 * 1024 * 1024, lowWatermarkChars: 1024 * 1024, batchMs: 4, maxFrameChars: 256 * 1024 };
 
 // OSC 0 / OSC 2: set window title, ended by BEL or ST.
 // eslint-disable-next-line no-control-regex -- escape sequences are control characters
 const TITLE_RE = /\x1b\][02];([^\x07\x1b]{0,512})(?:\x07|\x1b\\)/g;
+
+const isHighSurrogate = (c: number) => c >= 0xd800 && c <= 0xdbff;
 
 /**
  * One terminal: batches the source's output, tracks what the renderer has not acknowledged yet
@@ -35,6 +45,8 @@ export class TerminalSession implements Disposable {
   private unacked = 0;
   private paused = false;
   private timer: Disposable | undefined;
+  /** When output was last sent (clock ms); a quiet line sends new output at once. */
+  private lastSentAt = Number.NEGATIVE_INFINITY;
   private readonly outEmitter = new Emitter<TerminalOutput>();
   private attached = 0;
   private readonly disposables: Disposable[] = [];
@@ -75,10 +87,12 @@ export class TerminalSession implements Disposable {
 
   private onData(data: string): void {
     if (!data) return;
-    for (const m of data.matchAll(TITLE_RE)) {
-      this.info = { ...this.info, title: m[1]! };
-      this.outEmitter.fire({ kind: 'title', title: m[1]! });
-      this.infoEmitter.fire(this.info);
+    if (data.includes('\x1b]')) {
+      for (const m of data.matchAll(TITLE_RE)) {
+        this.info = { ...this.info, title: m[1]! };
+        this.outEmitter.fire({ kind: 'title', title: m[1]! });
+        this.infoEmitter.fire(this.info);
+      }
     }
     this.pending.push(data);
     this.pendingChars += data.length;
@@ -86,7 +100,11 @@ export class TerminalSession implements Disposable {
     this.checkPause();
     if (!this.attached) return;
     if (this.pendingChars >= this.flow.maxFrameChars) this.flush();
-    else this.timer ??= this.clock.setTimeout(() => this.flush(), this.flow.batchMs);
+    else if (!this.timer) {
+      const quietFor = this.clock.now() - this.lastSentAt;
+      if (quietFor >= this.flow.batchMs) this.flush();
+      else this.timer = this.clock.setTimeout(() => this.flush(), this.flow.batchMs - quietFor);
+    }
   }
 
   private checkPause(): void {
@@ -102,12 +120,22 @@ export class TerminalSession implements Disposable {
       this.timer = undefined;
     }
     if (!this.attached || this.pendingChars === 0) return;
-    const all = this.pending.join('');
+    const all = this.pending.length === 1 ? this.pending[0]! : this.pending.join('');
     this.pending = [];
     this.pendingChars = 0;
     this.replay.append(all);
-    for (let i = 0; i < all.length; i += this.flow.maxFrameChars) {
-      this.outEmitter.fire({ kind: 'data', data: all.slice(i, i + this.flow.maxFrameChars) });
+    this.lastSentAt = this.clock.now();
+    const max = this.flow.maxFrameChars;
+    if (all.length <= max) {
+      this.outEmitter.fire({ kind: 'data', data: all });
+      return;
+    }
+    for (let i = 0; i < all.length; ) {
+      let end = Math.min(all.length, i + max);
+      // Never between the halves of a surrogate pair: each frame is valid UTF-16 (and UTF-8).
+      if (end < all.length && end - i > 1 && isHighSurrogate(all.charCodeAt(end - 1))) end--;
+      this.outEmitter.fire({ kind: 'data', data: all.slice(i, end) });
+      i = end;
     }
   }
 
@@ -173,7 +201,7 @@ export class TerminalSession implements Disposable {
   }
 
   foreground(): Promise<TerminalBusy> {
-    return this.source.foreground();
+    return this.source.foreground ? this.source.foreground() : Promise.resolve({ busy: 'unknown', how: 'the source cannot tell' });
   }
 
   dispose(): void {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TerminalOutput } from '../../main/contract/terminal';
 import { TerminalManager } from '../../main/terminal/terminal-manager';
+import { DEFAULT_FLOW } from '../../main/terminal/terminal-session';
 import { isPidAlive, makeTempDir, startSshd, type SshdHandle, type TempDir } from '../harness/index';
 import { sshStack, type SshStack } from '../support/ssh-stack';
 
@@ -93,7 +94,7 @@ describe('local terminal (node-pty)', () => {
     const len2 = out.text.length;
     // Paused: nothing more arrives, and what arrived is bounded by the high watermark (+ one read).
     expect(len2).toBe(len1);
-    expect(len1).toBeLessThan(256 * 1024 + 256 * 1024);
+    expect(len1).toBeLessThan(DEFAULT_FLOW.highWatermarkChars + 256 * 1024);
     manager.ack(s.id, len2);
     await new Promise((r) => setTimeout(r, 300));
     expect(out.text.length).toBeGreaterThan(len2);

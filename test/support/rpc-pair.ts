@@ -127,6 +127,7 @@ function holdUntilListened(inner: FrameEndpoint): FrameEndpoint {
   });
   return {
     send: (text) => inner.send(text),
+    ...(inner.sendBinary ? { sendBinary: (bytes: Uint8Array) => inner.sendBinary!(bytes) } : {}),
     onMessage(listener) {
       listeners.add(listener);
       if (held.length) {

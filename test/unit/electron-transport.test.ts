@@ -14,6 +14,10 @@ import { createServices, type Services } from '../../main/app/create-services';
 import { appContract } from '../../main/contract/index';
 import type { FrameEndpoint } from '../../main/contract/endpoint';
 import { createClient } from '../../main/contract/rpc-client';
+import { createRouter, serveConnection } from '../../main/contract/rpc-server';
+import { decodeBinaryFrame, encodeBinaryEvent } from '../../main/contract/frames';
+import { terminalContract, type TerminalOutput } from '../../main/contract/terminal';
+import { toDisposable } from '../../main/contract/lifecycle';
 
 /** A Node MessagePort with Electron's MessagePortMain event shape ({ data, ports }). */
 class FakePortMain extends EventEmitter implements MessagePortLike {
@@ -26,8 +30,8 @@ class FakePortMain extends EventEmitter implements MessagePortLike {
       this.emit('close');
     });
   }
-  postMessage(message: unknown): void {
-    this.port.postMessage(message);
+  postMessage(message: unknown, transfer?: unknown[]): void {
+    this.port.postMessage(message, transfer as Parameters<MessagePort['postMessage']>[1]);
   }
   /** Like Electron's ports, messages queue until start() (a Node port starts on its first listener). */
   start(): void {
@@ -184,6 +188,57 @@ describe('MessagePort transport', () => {
     let lateReason = '';
     a.onClose((r) => (lateReason = r));
     await until('late onClose', () => lateReason !== '');
+  });
+
+  it('sends binary frames as an ArrayBuffer of their own: transferred where the port takes ArrayBuffers, copied otherwise', async () => {
+    for (const transferBinary of [true, false]) {
+      const { port1, port2 } = fakeChannel();
+      const a = messagePortEndpoint(port1, { transferBinary });
+      const b = messagePortEndpoint(port2);
+      const got: unknown[] = [];
+      b.onMessage((d) => got.push(d));
+      const frame = encodeBinaryEvent(3, 'zeile ü 字 😀\r\n');
+      const size = frame.byteLength;
+      a.sendBinary!(frame);
+      await until('a binary frame', () => got.length === 1);
+      expect(got[0]).toBeInstanceOf(ArrayBuffer);
+      expect(decodeBinaryFrame(new Uint8Array(got[0] as ArrayBuffer))).toEqual({ ok: true, t: 'ev', id: 3, text: 'zeile ü 字 😀\r\n' });
+      // Transferred: the sender's buffer is detached (no copy); copied: it is still there.
+      expect(frame.byteLength).toBe(transferBinary ? 0 : size);
+      a.close();
+    }
+  });
+
+  it('carries terminal output over the port as binary frames, the same events as JSON would', async () => {
+    const events: TerminalOutput[] = [
+      { kind: 'data', data: 'ls\r\n\x1b[1;34mdir\x1b[0m  ü 😀\r\n' },
+      { kind: 'title', title: 'ls' },
+      { kind: 'data', data: 'y'.repeat(300_000) },
+    ];
+    const impl = {
+      ...Object.fromEntries(Object.keys(terminalContract).map((k) => [k, () => null])),
+      output: (_input: unknown, sink: { next(e: TerminalOutput): void }) => {
+        setTimeout(() => events.forEach((e) => sink.next(e)), 1);
+        return toDisposable(() => undefined);
+      },
+    };
+    const routes = createRouter({ terminal: terminalContract }, { terminal: impl } as never);
+    const { port1, port2 } = fakeChannel();
+    const serverEnd = messagePortEndpoint(port1, { transferBinary: true });
+    const wire: string[] = [];
+    const clientEnd = messagePortEndpoint(port2);
+    clientEnd.onMessage((d) => wire.push(typeof d === 'string' ? 'text' : d instanceof ArrayBuffer ? 'arraybuffer' : typeof d));
+    const conn = serveConnection(serverEnd, routes, { connectionId: 'port-bin' });
+    const client = createClient(clientEnd, { terminal: terminalContract });
+    await client.ready;
+    const got: TerminalOutput[] = [];
+    const sub = client.api.terminal.output({ id: 'abc' }, { next: (e) => got.push(e) });
+    await until('all events', () => got.length === events.length);
+    expect(got).toEqual(events);
+    expect(wire.slice(1)).toEqual(['arraybuffer', 'text', 'arraybuffer']);
+    sub.dispose();
+    client.dispose();
+    conn.dispose();
   });
 
   it('serves system.ping and streams over the port, one connection per window', async () => {

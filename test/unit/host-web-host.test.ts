@@ -10,8 +10,10 @@ import { defineContract, method, stream } from '../../main/contract/define';
 import type { AppError } from '../../main/contract/errors';
 import { toDisposable } from '../../main/contract/lifecycle';
 import { createRouter } from '../../main/contract/rpc-server';
+import { decodeBinaryFrame } from '../../main/contract/frames';
+import { TerminalOutputSchema, terminalOutputText, type TerminalOutput } from '../../main/contract/terminal';
 import { checkBindAddress, startWebHost, type WebHost } from '../../main/host/web-host';
-import { connectWebHost } from '../../main/host/ws-client';
+import { connectWebHost, rpcUrlOf } from '../../main/host/ws-client';
 
 const fakeContract = {
   fake: defineContract({
@@ -274,5 +276,93 @@ describe('startWebHost', () => {
       code: 'UNAUTHENTICATED',
     });
     await expect(connectWebHost(`${host.origin}/`, { contract: fakeContract })).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+  });
+});
+
+// Terminal output over a real WebSocket: binary frames both ways through `ws`.
+const termContract = {
+  term: defineContract({
+    out: stream({ input: z.object({ count: z.number().int() }), event: TerminalOutputSchema, text: terminalOutputText }),
+    echo: method({ input: z.object({ text: z.string() }), output: z.object({ text: z.string() }) }),
+  }),
+} as const;
+
+/** Output like a terminal's: ASCII lines, escapes, multi-byte and astral characters, a big frame, a title. */
+function termEvents(count: number): TerminalOutput[] {
+  const out: TerminalOutput[] = [];
+  for (let i = 0; i < count; i++) {
+    out.push({ kind: 'data', data: `${String(i).padStart(6, '0')} \x1b[1;3${i % 8}mzeile ü ß 字 😀\x1b[0m "\\" \r\n`.repeat(1 + (i % 50)) });
+    if (i === 7) out.push({ kind: 'title', title: 'mc — ~/src' });
+  }
+  out.push({ kind: 'data', data: 'x'.repeat(256 * 1024) });
+  return out;
+}
+
+function termRoutes() {
+  return createRouter(termContract, {
+    term: {
+      out: ({ count }, sink) => {
+        const timer = setTimeout(() => {
+          for (const e of termEvents(count)) sink.next(e);
+          sink.end();
+        }, 5);
+        return toDisposable(() => clearTimeout(timer));
+      },
+      echo: ({ text }) => ({ text }),
+    },
+  });
+}
+
+function rawSocket(url: string): Promise<{ ws: WebSocket; messages: Array<{ binary: boolean; data: Buffer }> }> {
+  const token = new URL(url).searchParams.get('token')!;
+  const ws = new WebSocket(rpcUrlOf(url), { headers: { Authorization: `Bearer ${token}` }, perMessageDeflate: false });
+  const messages: Array<{ binary: boolean; data: Buffer }> = [];
+  ws.on('message', (data, binary) => messages.push({ binary, data: data as Buffer }));
+  return new Promise((resolve, reject) => {
+    ws.once('open', () => resolve({ ws, messages }));
+    ws.once('error', reject);
+  });
+}
+
+describe('binary frames over the WebSocket host', () => {
+  it('round-trips terminal output as binary frames, every character intact, titles as JSON', async () => {
+    host = await startWebHost({ routes: termRoutes(), staticDir, log: () => undefined });
+    const client = await connectWebHost(host.url, { contract: termContract });
+    const got: TerminalOutput[] = [];
+    await new Promise<void>((resolve, reject) => client.api.term.out({ count: 200 }, { next: (e) => got.push(e), end: (err) => (err ? reject(err) : resolve()) }));
+    expect(got).toEqual(termEvents(200));
+    client.dispose();
+
+    // On the wire: the data events are binary frames with the subscription's id, the title is text.
+    const { ws, messages } = await rawSocket(host.url);
+    ws.send(JSON.stringify({ t: 'sub', id: 5, m: 'term.out', p: { count: 10 }, b: 1 }));
+    await waitFor(() => messages.some((m) => !m.binary && m.data.toString().includes('"end"')));
+    const binary = messages.filter((m) => m.binary).map((m) => decodeBinaryFrame(new Uint8Array(m.data)));
+    expect(binary).toHaveLength(11);
+    expect(binary.every((f) => f.ok && f.id === 5)).toBe(true);
+    expect(binary.map((f) => (f.ok ? f.text : '')).join('')).toBe(
+      termEvents(10)
+        .map((e) => (e.kind === 'data' ? e.data : ''))
+        .join(''),
+    );
+    expect(messages.some((m) => !m.binary && m.data.toString().includes('"title"'))).toBe(true);
+    // Without b: 1 (an older client) the same stream comes as JSON.
+    messages.length = 0;
+    ws.send(JSON.stringify({ t: 'sub', id: 6, m: 'term.out', p: { count: 3 } }));
+    await waitFor(() => messages.some((m) => !m.binary && m.data.toString().includes('"end"')));
+    expect(messages.every((m) => !m.binary)).toBe(true);
+    ws.close();
+  });
+
+  it('answers a malformed binary frame with a clear BAD_FRAME and keeps the connection serving', async () => {
+    host = await startWebHost({ routes: termRoutes(), staticDir, log: () => undefined });
+    const { ws, messages } = await rawSocket(host.url);
+    ws.send(Buffer.from([0xde, 0xad, 0xbe, 0xef]), { binary: true });
+    ws.send(JSON.stringify({ t: 'req', id: 1, m: 'term.echo', p: { text: 'still here' } }));
+    await waitFor(() => messages.some((m) => m.data.toString().includes('still here')));
+    const texts = messages.map((m) => JSON.parse(m.data.toString()) as { t: string; e?: { code: string; message: string } });
+    expect(texts).toContainEqual(expect.objectContaining({ t: 'err', e: expect.objectContaining({ code: 'BAD_FRAME', message: expect.stringContaining('binary frame of 4 bytes from a client') }) }));
+    expect(ws.readyState).toBe(WebSocket.OPEN);
+    ws.close();
   });
 });

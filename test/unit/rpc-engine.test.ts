@@ -207,3 +207,123 @@ describe('RPC engine', () => {
     expect(() => createRouter(contract, { demo: {} } as never)).toThrow(/no implementation for demo.add/);
   });
 });
+
+// ---- binary frames: text events (terminal output) as bytes, the rest as JSON ----
+
+const Line = z.discriminatedUnion('kind', [z.object({ kind: z.literal('data'), data: z.string() }), z.object({ kind: z.literal('meta'), n: z.number() })]);
+type LineEvent = z.infer<typeof Line>;
+const textContract = {
+  demo: defineContract({
+    lines: stream({
+      input: z.object({ events: z.array(z.unknown()) }),
+      event: Line,
+      text: { toText: (e: LineEvent) => (e.kind === 'data' && typeof e.data === 'string' ? e.data : undefined), fromText: (data: string): LineEvent => ({ kind: 'data', data }) },
+    }),
+    add: method({ input: z.object({ a: z.number(), b: z.number() }), output: z.object({ sum: z.number() }) }),
+  }),
+};
+const textImpl = {
+  demo: {
+    lines: ({ events }: { events: unknown[] }, sink: { next(v: LineEvent): void; end(): void }) => {
+      setTimeout(() => {
+        for (const e of events) sink.next(e as LineEvent);
+        sink.end();
+      }, 1);
+      return toDisposable(() => undefined);
+    },
+    add: ({ a, b }: { a: number; b: number }) => ({ sum: a + b }),
+  },
+};
+
+function textSetup(opts: { textOnly?: boolean } = {}) {
+  const protocolErrors: AppError[] = [];
+  const pair = createRpcPair(textContract, textImpl, {
+    serve: { connectionId: 'bin', onInternalError: () => undefined },
+    client: { onProtocolError: (e) => protocolErrors.push(e) },
+  });
+  const wire: Array<'binary' | 'text'> = [];
+  pair.clientEnd.onMessage((d) => wire.push(typeof d === 'string' ? 'text' : 'binary'));
+  if (opts.textOnly) delete (pair.serverEnd as { sendBinary?: unknown }).sendBinary;
+  return { ...pair, protocolErrors, wire };
+}
+
+function collectLines(client: ReturnType<typeof textSetup>['client'], events: unknown[]): Promise<{ got: LineEvent[]; err?: AppError }> {
+  return new Promise((resolve) => {
+    const got: LineEvent[] = [];
+    client.api.demo.lines({ events }, { next: (e) => got.push(e), end: (err) => resolve({ got, err }) });
+  });
+}
+
+describe('RPC engine: binary frames', () => {
+  const events: LineEvent[] = [
+    { kind: 'data', data: 'plain \r\n' },
+    { kind: 'meta', n: 7 },
+    { kind: 'data', data: 'héllo 😀 \u001b[31mred\u001b[0m "quoted" \\ \u0000' },
+    { kind: 'data', data: '' },
+  ];
+
+  it('sends text events as binary frames and the others as JSON; the client sees the same events', async () => {
+    const { client, wire, protocolErrors } = textSetup();
+    await client.ready;
+    wire.length = 0;
+    const { got, err } = await collectLines(client, events);
+    expect(err).toBeUndefined();
+    expect(got).toEqual(events);
+    // data, meta, data, data, end
+    expect(wire).toEqual(['binary', 'text', 'binary', 'binary', 'text']);
+    expect(protocolErrors).toEqual([]);
+  });
+
+  it('falls back to JSON where the transport carries text only', async () => {
+    const { client, wire } = textSetup({ textOnly: true });
+    await client.ready;
+    wire.length = 0;
+    const { got } = await collectLines(client, events);
+    expect(got).toEqual(events);
+    expect(wire.every((w) => w === 'text')).toBe(true);
+  });
+
+  it('still validates events that are not text: a broken one ends the stream with INVALID_OUTPUT', async () => {
+    const { client } = textSetup();
+    const { got, err } = await collectLines(client, [{ kind: 'data', data: 'ok' }, { kind: 'data', data: 5 }]);
+    expect(got).toEqual([{ kind: 'data', data: 'ok' }]);
+    expect(err?.code).toBe('INVALID_OUTPUT');
+  });
+
+  it('reports malformed binary frames from the server clearly and keeps the connection', async () => {
+    const { client, serverEnd, protocolErrors } = textSetup();
+    await client.ready;
+    const sub = client.api.demo.lines({ events: [] }, { next: () => undefined });
+    const frame = (bytes: number[]) => serverEnd.sendBinary!(new Uint8Array(bytes));
+    frame([1, 1, 0]); // shorter than the header
+    frame([9, 1, 0, 0, 0, 0, 0, 1, 65]); // unknown type
+    frame([1, 7, 0, 0, 0, 0, 0, 1, 65]); // unknown version
+    frame([1, 1, 5, 0, 0, 0, 0, 1, 65]); // reserved bytes set
+    frame([1, 1, 0, 0, 0, 0, 3, 0xe8, 65]); // a stream nobody opened (id 1000)
+    await tick();
+    const messages = protocolErrors.map((e) => `${e.code}: ${e.message}`);
+    expect(messages).toEqual([
+      expect.stringMatching(/^BAD_FRAME: .*binary frame of 3 bytes is shorter than its 8-byte header/),
+      expect.stringMatching(/^BAD_FRAME: .*unknown type 9/),
+      expect.stringMatching(/^BAD_FRAME: .*version 7/),
+      expect.stringMatching(/^BAD_FRAME: .*reserved/),
+      expect.stringMatching(/^BAD_FRAME: .*unknown stream \(id 1000\)/),
+    ]);
+    expect(client.isClosed).toBe(false);
+    await expect(client.api.demo.add({ a: 20, b: 22 })).resolves.toEqual({ sum: 42 });
+    sub.dispose();
+  });
+
+  it('answers a binary frame from a client with BAD_FRAME and keeps serving', async () => {
+    const { client, clientEnd } = textSetup();
+    await client.ready;
+    const errs: unknown[] = [];
+    clientEnd.onMessage((d) => {
+      if (typeof d === 'string') errs.push(JSON.parse(d));
+    });
+    clientEnd.sendBinary!(new Uint8Array([1, 1, 0, 0, 0, 0, 0, 1, 65]));
+    await tick();
+    expect(errs).toContainEqual(expect.objectContaining({ t: 'err', e: expect.objectContaining({ code: 'BAD_FRAME', message: expect.stringContaining('binary frame of 9 bytes from a client') }) }));
+    await expect(client.api.demo.add({ a: 1, b: 2 })).resolves.toEqual({ sum: 3 });
+  });
+});

@@ -4,7 +4,8 @@ import { toDisposable } from '@contract/lifecycle';
 
 /**
  * The one place that knows how the renderer reaches the services. Everything above this file
- * sees a FrameEndpoint carrying JSON text frames, whichever transport is underneath.
+ * sees a FrameEndpoint carrying JSON text frames (and, from the services, binary frames of
+ * terminal output as ArrayBuffers), whichever transport is underneath.
  *
  * - Electron (page served from app://): the page asks for a port with a window message; the
  *   preload answers with a window message whose data is 'drover:port' and whose first transferred
@@ -134,6 +135,7 @@ function openSocketEndpoint({ timeoutMs }: OpenEndpointOptions): Promise<FrameEn
     let ws: WebSocket;
     try {
       ws = new WebSocket(socketUrl(loc));
+      ws.binaryType = 'arraybuffer';
     } catch (err) {
       reject(new AppError('UNAVAILABLE', `cannot open a WebSocket: ${String(err)}`));
       return;
@@ -172,6 +174,8 @@ function socketEndpoint(ws: WebSocket): FrameEndpoint {
   const messageListeners = new Set<(data: unknown) => void>();
   const closeListeners = new Set<(reason: string) => void>();
   let closed = false;
+  // Binary frames as ArrayBuffers, read synchronously (a Blob would need an async read per frame).
+  ws.binaryType = 'arraybuffer';
   ws.onmessage = (event: MessageEvent) => {
     for (const l of [...messageListeners]) l(event.data);
   };
