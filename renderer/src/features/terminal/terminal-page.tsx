@@ -18,7 +18,7 @@ import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useTerminal, useTerminalStore } from './terminal-hooks';
 import { routeLabel } from '@contract/ssh';
-import { selectActiveKey, selectActiveTab, selectBroadcast, selectOthers, selectProfiles, selectRecent, selectTabs, selectView, type TerminalTab, type TerminalView } from './terminal-store';
+import { selectActiveKey, selectActiveTab, selectBroadcast, selectOthers, selectSaved, selectProfiles, selectRecent, selectTabs, selectView, type TerminalTab, type TerminalView } from './terminal-store';
 import { RenameTabDialog, useCloseTab } from './tab-actions';
 import { NewTerminalDialog, type NewTerminalKind } from './new-terminal-dialog';
 import { RunOnHosts } from './run-on-hosts';
@@ -75,6 +75,28 @@ function NewTerminalButton({ onNew }: { onNew: (kind: NewTerminalKind) => void }
   const profiles = useTerminalStore(selectProfiles);
   const recent = useTerminalStore(selectRecent);
   const others = useTerminalStore(selectOthers);
+  const saved = useTerminalStore(selectSaved);
+  const fromConfig = saved.filter((h) => h.source === 'sshConfig');
+  const fromFleet = saved.filter((h) => h.source === 'fleet');
+  const savedGroup = (label: string, list: typeof saved) =>
+    list.length
+      ? [
+          { type: 'divider' as const },
+          {
+            type: 'group' as const,
+            label,
+            children: list.slice(0, 50).map((h) => ({
+              key: `saved:${h.key}`,
+              label: (
+                <span title={routeLabel(h.target, h.jumps)} data-testid="terminal-saved-host" data-key={h.key}>
+                  {h.name}
+                  {h.group ? <span className="drover-term-menu-note"> · {h.group}</span> : null}
+                </span>
+              ),
+            })),
+          },
+        ]
+      : [];
   const items: MenuProps['items'] = [
     { key: 'local', icon: <DesktopOutlined />, label: t('terminal.localShell') },
     { key: 'ssh', icon: <CodeOutlined />, label: t('terminal.sshEllipsis') },
@@ -87,6 +109,8 @@ function NewTerminalButton({ onNew }: { onNew: (kind: NewTerminalKind) => void }
     ...(recent.length
       ? [{ type: 'divider' as const }, { type: 'group' as const, label: t('terminal.recentGroup'), children: recent.map((p) => ({ key: p.key, label: <span className="drover-mono">{p.name}</span> })) }]
       : []),
+    ...savedGroup(t('terminal.sshConfigGroup'), fromConfig),
+    ...savedGroup(t('terminal.fleetGroup'), fromFleet),
     ...(others.length
       ? [
           { type: 'divider' as const },
@@ -111,6 +135,10 @@ function NewTerminalButton({ onNew }: { onNew: (kind: NewTerminalKind) => void }
     if (key === 'local') store.getState().openTerminal({ kind: 'local' });
     else if (key === 'ssh') onNew('ssh');
     else if (key.startsWith('session:')) store.getState().attachSession(key.slice('session:'.length));
+    else if (key.startsWith('saved:')) {
+      const h = saved.find((x) => `saved:${x.key}` === key);
+      if (h) store.getState().openTerminal({ kind: 'ssh', target: h.target, jumps: [...h.jumps] }, { name: h.source === 'sshConfig' ? h.name : null });
+    }
     else {
       const d = [...profiles, ...recent].find((x) => x.key === key);
       if (d) store.getState().openTerminal({ kind: 'ssh', target: d.target, jumps: [...d.jumps] });

@@ -3,7 +3,7 @@ import { AppError } from '@contract/errors';
 import type { AppApi } from '@contract/index';
 import type { Disposable } from '@contract/lifecycle';
 import type { Hop } from '@contract/ssh';
-import { TerminalTargetSchema, type TerminalBusy, type TerminalLiveData, type TerminalLiveSession, type TerminalTarget } from '@contract/terminal';
+import { TerminalTargetSchema, type SavedHost, type TerminalBusy, type TerminalLiveData, type TerminalLiveSession, type TerminalTarget } from '@contract/terminal';
 import type { z } from 'zod';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { ReconnectingConnection } from '../../api/reconnecting-connection';
@@ -71,6 +71,8 @@ export interface TerminalState {
   readonly prefs: TerminalPrefs;
   readonly profiles: readonly SshDestination[];
   readonly profilesLoading: boolean;
+  /** Saved hosts from ~/.ssh/config and the fleet inventory (service side), loaded with the profiles. */
+  readonly saved: readonly SavedHost[];
   readonly recent: readonly SshDestination[];
   readonly run: RunState | null;
   readonly runDraft: RunDraft;
@@ -295,6 +297,7 @@ export function createTerminalStore(deps: TerminalStoreDeps): TerminalStore {
       prefs: normalizePrefs(saved.prefs),
       profiles: [],
       profilesLoading: false,
+      saved: [],
       recent: readRecent(saved.recent),
       run: null,
       runDraft: EMPTY_RUN_DRAFT,
@@ -439,6 +442,13 @@ export function createTerminalStore(deps: TerminalStoreDeps): TerminalStore {
       async loadProfiles() {
         if (get().profilesLoading) return;
         set({ profilesLoading: true });
+        const savedHosts =
+          typeof api.terminal.savedHosts === 'function'
+            ? api.terminal.savedHosts(null).then(
+                (r) => set({ saved: r.hosts.filter((h) => h.source !== 'profile') }),
+                () => undefined, // ~/.ssh/config and fleet only add to the menu; profiles below say what failed
+              )
+            : Promise.resolve();
         try {
           const list = await api.tunnels.list(null);
           set({ profiles: profileDestinations(list), profilesLoading: false });
@@ -446,6 +456,7 @@ export function createTerminalStore(deps: TerminalStoreDeps): TerminalStore {
           set({ profilesLoading: false });
           report(err, 'loadTunnelTargets');
         }
+        await savedHosts;
       },
 
       runOnHosts(argv, hostList, timeoutSec) {
@@ -558,6 +569,7 @@ export const selectRunDraft = (s: TerminalState): RunDraft => s.runDraft;
 export const selectView = (s: TerminalState): TerminalView => s.view;
 export const selectProfiles = (s: TerminalState): readonly SshDestination[] => s.profiles;
 export const selectRecent = (s: TerminalState): readonly SshDestination[] => s.recent;
+export const selectSaved = (s: TerminalState): readonly SavedHost[] => s.saved;
 export const selectOthers = (s: TerminalState): readonly TerminalLiveSession[] => s.others;
 export const selectRestored = (s: TerminalState): boolean => s.restored;
 export const selectRenaming = (s: TerminalState): string | null => s.renaming;
