@@ -11,6 +11,8 @@ import { createLiveStore, type LiveStore } from '../../stores/live-store';
 import type { ToastStore } from '../../stores/toast-store';
 import { TerminalAttachment } from './terminal-attach';
 import { addRecent, profileDestinations, readRecent, type SshDestination } from './terminal-destinations';
+import * as panesOf from './terminal-panes';
+import { ONE_PANE, type Panes } from './terminal-panes';
 import { cancelledRun, EMPTY_RUN_DRAFT, endedRun, runHosts, startedRun, withResult, type RunDraft, type RunState } from './terminal-run';
 import type { ScreenFactory, TerminalScreen } from './terminal-screen';
 import {
@@ -83,6 +85,8 @@ export interface TerminalState {
   readonly restored: boolean;
   /** The tab whose rename dialog is open. */
   readonly renaming: string | null;
+  /** One pane, or two side by side (terminal-panes.ts); activeKey is the left pane's front tab. */
+  readonly panes: Panes;
 
   /**
    * Opens a tab on `target` (a local shell or an SSH destination), makes it the active tab and,
@@ -101,6 +105,14 @@ export interface TerminalState {
   duplicateTab(key: string): string | null;
   /** Opens (key) or closes (null) the rename dialog. */
   requestRename(key: string | null): void;
+  /** Two panes side by side, or back to one. */
+  toggleSplit(): void;
+  /** Moves a tab to the other pane (splitting first). */
+  moveTab(key: string): void;
+  /** The other pane takes the keyboard. */
+  focusOtherPane(): void;
+  /** Which pane has the keyboard (a click or focus inside it). */
+  focusPane(side: 'left' | 'right'): void;
   /** A new session in the same tab, keeping the scrollback (SSH reconnect, local restart). */
   reconnect(key: string): void;
   /** Gives up waiting for a session that is still opening. */
@@ -284,9 +296,16 @@ export function createTerminalStore(deps: TerminalStoreDeps): TerminalStore {
             else get().startBroadcast();
           } else if (r.kind === 'rename') get().requestRename(key);
           else if (r.kind === 'duplicate') get().duplicateTab(key);
+          else if (r.kind === 'moveTab') get().moveTab(key);
+          else if (r.kind === 'otherPane') get().focusOtherPane();
         }),
       );
-      set((s) => ({ tabs: [...s.tabs, newTab(key, target, name)], ...(activate ? { activeKey: key, view: 'terminals' as const } : {}) }));
+      set((s) => {
+        const tabs = [...s.tabs, newTab(key, target, name)];
+        if (!activate) return { tabs };
+        const o = panesOf.opened(s.panes, key);
+        return { tabs, panes: o.panes, ...(o.left ? { activeKey: key } : {}), view: 'terminals' as const };
+      });
       return key;
     };
 
@@ -305,6 +324,7 @@ export function createTerminalStore(deps: TerminalStoreDeps): TerminalStore {
       others: [],
       restored: false,
       renaming: null,
+      panes: ONE_PANE,
 
       openTerminal(input, options = {}) {
         const parsedTarget = TerminalTargetSchema.safeParse(input);
@@ -332,7 +352,11 @@ export function createTerminalStore(deps: TerminalStoreDeps): TerminalStore {
         records.delete(key);
         for (const d of rec.subs) d.dispose();
         rec.attachment.screen.dispose();
-        set((s) => ({ tabs: removeTab(s.tabs, key), ...viewAfterClose(s, s.tabs.map((t) => t.key), key) }));
+        set((s) => {
+          const keys = s.tabs.map((t) => t.key);
+          const v = panesOf.afterClose(keys, s.activeKey, s.panes, key);
+          return { tabs: removeTab(s.tabs, key), ...viewAfterClose(s, keys, key), activeKey: v.activeKey, panes: v.panes };
+        });
       },
 
       async busy(key) {
@@ -396,7 +420,31 @@ export function createTerminalStore(deps: TerminalStoreDeps): TerminalStore {
       },
 
       activate(key) {
-        if (records.has(key)) set({ activeKey: key, view: 'terminals' });
+        if (!records.has(key)) return;
+        const a = panesOf.activated(get().panes, key);
+        set({ panes: a.panes, ...(a.left ? { activeKey: key } : {}), view: 'terminals' });
+      },
+
+      toggleSplit() {
+        const s = get();
+        const v = s.panes.split ? panesOf.splitOff(s.activeKey, s.panes) : panesOf.splitOn(s.tabs.map((t) => t.key), s.activeKey);
+        set({ panes: v.panes, activeKey: v.activeKey });
+      },
+
+      moveTab(key) {
+        const s = get();
+        const v = panesOf.moveToOther(s.tabs.map((t) => t.key), s.activeKey, s.panes, key);
+        set({ panes: v.panes, activeKey: v.activeKey });
+      },
+
+      focusOtherPane() {
+        const p = get().panes;
+        if (p.split) set({ panes: { ...p, focus: p.focus === 'left' ? 'right' : 'left' } });
+      },
+
+      focusPane(side) {
+        const p = get().panes;
+        if (p.split && p.focus !== side) set({ panes: { ...p, focus: side } });
       },
 
       setView(view) {
@@ -561,7 +609,13 @@ export function createTerminalStore(deps: TerminalStoreDeps): TerminalStore {
 
 export const selectTabs = (s: TerminalState): readonly TerminalTab[] => s.tabs;
 export const selectActiveKey = (s: TerminalState): string | null => s.activeKey;
-export const selectActiveTab = (s: TerminalState): TerminalTab | undefined => s.tabs.find((t) => t.key === s.activeKey);
+/** The tab the keyboard and the toolbar act on (the focused pane's front tab). */
+export const selectActiveTab = (s: TerminalState): TerminalTab | undefined => {
+  const key = panesOf.focusedKey(s.activeKey, s.panes);
+  return s.tabs.find((t) => t.key === key);
+};
+export const selectFocusedKey = (s: TerminalState): string | null => panesOf.focusedKey(s.activeKey, s.panes);
+export const selectPanes = (s: TerminalState): Panes => s.panes;
 export const selectBroadcast = (s: TerminalState): readonly string[] | null => s.broadcast;
 export const selectPrefs = (s: TerminalState): TerminalPrefs => s.prefs;
 export const selectRun = (s: TerminalState): RunState | null => s.run;
