@@ -141,7 +141,7 @@ async function closeAllTabs(page: Page) {
     await page.getByTestId(`terminal-tab-close-${t.key}`).click();
     // A running job, or an SSH host whose sshd does not accept LC_* (the harness's): Drover asks first.
     const confirm = page.getByTestId('terminal-close-confirm');
-    await expect.poll(async () => (await confirm.isVisible()) || !(await tabs(page)).some((x) => x.key === t.key)).toBe(true);
+    await expect.poll(async () => (await confirm.isVisible()) || !(await tabs(page)).some((x) => x.key === t.key), { timeout: 15_000 }).toBe(true);
     if (await confirm.isVisible()) await confirm.click();
   }
   await expect.poll(async () => (await tabs(page)).length).toBe(0);

@@ -167,6 +167,9 @@ export interface TerminalStoreDeps {
   unloadTarget?: Pick<EventTarget, 'addEventListener' | 'removeEventListener'> | null;
 }
 
+/** How long closing a tab waits for "is a job running?" before asking anyway. */
+export const BUSY_CHECK_MS = 4000;
+
 /** Sessions that closing the page would leave (and, after a minute, end). */
 export function liveTabCount(tabs: readonly TerminalTab[]): number {
   return tabs.filter((t) => t.status === 'running' || t.status === 'connecting').length;
@@ -362,10 +365,17 @@ export function createTerminalStore(deps: TerminalStoreDeps): TerminalStore {
       async busy(key) {
         const tab = tabOf(key);
         if (!tab?.sessionId || tab.status !== 'running') return null;
+        // A close must not hang on a slow host: after BUSY_CHECK_MS the answer is "cannot tell" (and Drover asks).
+        let timer: Disposable | undefined;
+        const late = new Promise<TerminalBusy>((resolve) => {
+          timer = clock.setTimeout(() => resolve({ busy: 'unknown', how: 'no answer in time' }), BUSY_CHECK_MS);
+        });
         try {
-          return await api.terminal.busy({ id: tab.sessionId });
+          return await Promise.race([api.terminal.busy({ id: tab.sessionId }), late]);
         } catch {
           return { busy: 'unknown', how: 'the service did not answer' };
+        } finally {
+          timer?.dispose();
         }
       },
 
