@@ -1,4 +1,4 @@
-import type { TerminalStore, TerminalTargetInput } from './terminal-store';
+import { selectFocusedKey, type TerminalStore, type TerminalTargetInput } from './terminal-store';
 import { asXterm, type RendererKind } from './xterm-screen';
 
 export interface TerminalTabInfo {
@@ -73,7 +73,7 @@ export function installTerminalTestHook(store: TerminalStore): void {
           parsedChars: s?.parsedChars ?? 0,
         };
       }),
-    activeKey: () => store.getState().activeKey,
+    activeKey: () => selectFocusedKey(store.getState()),
     text: (key) => store.getState().screen(key)?.transcript() ?? '',
     onParsed: (key, listener) => {
       const sub = store.getState().screen(key)?.onDidParse(listener);
