@@ -23,6 +23,7 @@ import { createServices, defaultConfigDir, type Services } from '../main/app/cre
 import { SafeStorageSecretStore } from '../main/settings/safe-storage-secret-store';
 import { createAppProtocolHandler } from './app-protocol';
 import { PortServer } from './port-server';
+import { unloadPrompt } from './unload-prompt';
 import {
   APP_INDEX_URL,
   APP_SCHEME,
@@ -120,6 +121,12 @@ function main(): void {
     mainWindow = win;
     portServer = server;
     win.once('ready-to-show', () => win.show());
+    // The page cancels its unload while terminal sessions run: ask, natively (see unload-prompt.ts).
+    win.webContents.on('will-prevent-unload', (event) => {
+      const p = unloadPrompt(app.getLocale());
+      const choice = dialog.showMessageBoxSync(win, { type: 'question', title: p.title, message: p.message, detail: p.detail, buttons: [...p.buttons], defaultId: 1, cancelId: 1, noLink: true });
+      if (choice === 0) event.preventDefault(); // preventDefault here means: unload anyway
+    });
     win.webContents.on('render-process-gone', (_e, details) => {
       logError(`renderer process gone (${details.reason}, exit code ${details.exitCode})`);
       server.disconnect('renderer process gone');

@@ -9,6 +9,7 @@ import { systemContract } from './system';
 import { terminalContract } from './terminal';
 import { tunnelsContract } from './tunnels';
 import { etcdContract } from './etcd';
+import { minersContract } from './miners';
 
 /**
  * The whole contract between UI and services. Add a feature's contract here; the router refuses
@@ -25,6 +26,7 @@ export const appContract = {
   domains: domainsContract,
   fleet: fleetContract,
   netboot: netbootContract,
+  miners: minersContract,
 } as const;
 
 export type AppContractType = typeof appContract;

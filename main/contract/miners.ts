@@ -1,5 +1,9 @@
 import { z } from 'zod';
+import { defineContract, method, stream } from './define';
 import { ErrorCodeSchema } from './errors';
+import { liveUpdateSchema, SourceHealthSchema, type LiveDataOf } from './live';
+import { SecretIdSchema } from './secrets';
+import { SshTargetSchema } from './ssh';
 
 /**
  * One typed view of a lotus miner (seed 001's "miner info" message, done properly), the same
@@ -456,3 +460,337 @@ export const MinerSnapshotSchema = z.object({
   raw: z.record(z.string(), z.string().max(262_144)).optional(),
 });
 export type MinerSnapshot = z.infer<typeof MinerSnapshotSchema>;
+
+// =================================================================================================
+// The miners feature: saved miner sessions, one live stream, chart history and admin actions.
+// (The shapes above are one miner's snapshot; what follows is the contract the UI uses.)
+
+const Id = z.string().min(1).max(64).regex(/^[A-Za-z0-9._-]+$/);
+const SessionIdSchema = Id;
+
+/** A lotus JSON-RPC endpoint URL: http(s):// or ws(s)://, with its path (miner /rpc/v0, full node /rpc/v1). */
+export const LotusUrlSchema = z
+  .string()
+  .min(8)
+  .max(2048)
+  .regex(/^(?:https?|wss?):\/\/[^\s/?#]+(?:\/[^\s]*)?$/i, 'an http(s):// or ws(s):// URL, e.g. http://10.0.0.5:2345/rpc/v0');
+
+/** A Drover tunnel's local (-L) forward the endpoint is reached through (like etcd's tunnel target). */
+export const ViaTunnelTargetSchema = z.object({
+  /** The tunnel profile id. */
+  tunnelId: Id,
+  /** The id of its local forward; the URL's host:port is replaced by the forward's local address. */
+  forwardId: Id,
+});
+export type ViaTunnelTarget = z.infer<typeof ViaTunnelTargetSchema>;
+
+export const LotusEndpointConfigSchema = z.object({
+  url: LotusUrlSchema,
+  /** Secret-store id of the JWT (set by the service when save() gets a token; never the token itself). */
+  tokenSecretId: SecretIdSchema.optional(),
+  /** Reach the URL through this tunnel forward instead of directly. */
+  tunnel: ViaTunnelTargetSchema.optional(),
+});
+export type LotusEndpointConfig = z.infer<typeof LotusEndpointConfigSchema>;
+
+export const MinerRpcSourceSchema = z.object({
+  kind: z.literal('rpc'),
+  /** The lotus-miner API (…:2345/rpc/v0). An admin token is needed for workers, jobs and every action; a read token shows chain data only. */
+  miner: LotusEndpointConfigSchema,
+  /** The lotus full node API (…:1234/rpc/v1) for power, balances and chain head; absent: overview without chain state. */
+  fullNode: LotusEndpointConfigSchema.optional(),
+  /** How calls travel (ChainNotify always uses a WebSocket). */
+  transport: z.enum(['http', 'ws']).default('http'),
+  /** Subscribe to Filecoin.ChainNotify on the full node (WebSocket): a new head triggers an early poll. */
+  chainNotify: z.boolean().default(true),
+  /** Read storage paths each poll (StorageList + StorageStat per path). */
+  storage: z.boolean().default(true),
+  /**
+   * lotus-worker APIs, for enabling/disabling task types (the miner API has no method for it).
+   * A worker is found in `urls` by hostname or worker id, else at http://<hostname>:<port>/rpc/v0.
+   * The miner's admin token is used (lotus-worker verifies tokens with the miner).
+   */
+  workerApi: z
+    .object({
+      port: z.number().int().min(1).max(65535).default(3456),
+      urls: z.record(z.string().min(1).max(253), LotusUrlSchema).default({}),
+    })
+    .optional(),
+});
+export type MinerRpcSource = z.infer<typeof MinerRpcSourceSchema>;
+
+const EnvName = z.string().min(1).max(128).regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name');
+
+export const MinerCliSourceSchema = z.object({
+  kind: z.literal('cli'),
+  /** The miner host (and its jump hosts) reached through the shared SSH layer. */
+  ssh: SshTargetSchema,
+  /** lotus-miner program on the host (default "lotus-miner" on the PATH). */
+  program: z.string().min(1).max(4096).optional(),
+  /** LOTUS_MINER_PATH on the host (the repo holding the miner's API token), when not the login default. */
+  minerPath: z.string().min(1).max(4096).optional(),
+  /** Extra environment for lotus-miner (e.g. PATH). Values appear on the remote command line: never put tokens here. */
+  env: z.record(EnvName, z.string().max(4096)).default({}),
+  /** Also run `lotus-miner sectors list` each poll (slow on big miners). */
+  sectorsList: z.boolean().default(false),
+  /** Per-command timeout. */
+  commandTimeoutSec: z.number().int().min(1).max(3600).default(60),
+});
+export type MinerCliSource = z.infer<typeof MinerCliSourceSchema>;
+
+export const MinerSourceConfigSchema = z.discriminatedUnion('kind', [MinerRpcSourceSchema, MinerCliSourceSchema]);
+export type MinerSourceConfig = z.infer<typeof MinerSourceConfigSchema>;
+
+/** When the service raises an alert (every threshold optional; defaults are sensible for 32 GiB sealing). */
+export const MinerAlertThresholdsSchema = z.object({
+  /** A job runs longer than factor × that worker's median for that task (median of finished jobs seen this run). */
+  jobSlowFactor: z.number().min(1.1).max(100).default(3),
+  /** Finished jobs of a worker+task needed before its median counts. */
+  jobSlowMinSamples: z.number().int().min(1).max(1000).default(3),
+  /** A hard limit per task short name ("PC1": 6 h), seconds; checked whatever the median says. */
+  jobMaxRunningSec: z.record(z.string().min(1).max(64), z.number().int().min(1)).default({}),
+  /** A job stays in assigned(N) / prepared longer than this. */
+  stuckAssignedSec: z.number().int().min(1).default(1800),
+  /** A job stays in ret-wait (result waiting for the miner) longer than this. */
+  stuckRetWaitSec: z.number().int().min(1).default(900),
+  /** Raise "worker gone" when a worker the miner listed disappears. */
+  workerGone: z.boolean().default(true),
+  /** Raise when the count of failed/error sectors goes up. */
+  errorSectors: z.boolean().default(true),
+  /** Balance thresholds in FIL (e.g. worker: 1 = alert when the worker address has less than 1 FIL). */
+  balanceBelowFil: z
+    .object({
+      miner: z.number().min(0).optional(),
+      available: z.number().min(0).optional(),
+      worker: z.number().min(0).optional(),
+      control: z.number().min(0).optional(),
+    })
+    .default({}),
+});
+export type MinerAlertThresholds = z.infer<typeof MinerAlertThresholdsSchema>;
+
+export const MinerSessionConfigSchema = z.object({
+  id: SessionIdSchema,
+  name: z.string().min(1).max(128),
+  source: MinerSourceConfigSchema,
+  pollIntervalSec: z.number().int().min(2).max(3600).default(10),
+  alerts: MinerAlertThresholdsSchema.prefault({}),
+  /** A saved session that is not polled. */
+  paused: z.boolean().default(false),
+});
+export type MinerSessionConfig = z.infer<typeof MinerSessionConfigSchema>;
+export type MinerSessionConfigInput = z.input<typeof MinerSessionConfigSchema>;
+
+/** What a token may do, as far as the service could tell (from the answers to admin methods). */
+export const MinerAccessSchema = z.enum(['admin', 'read', 'unknown']);
+export type MinerAccess = z.infer<typeof MinerAccessSchema>;
+
+export const MinerSessionItemSchema = z.object({
+  config: MinerSessionConfigSchema,
+  hasMinerToken: z.boolean(),
+  hasFullNodeToken: z.boolean(),
+  health: SourceHealthSchema,
+});
+export type MinerSessionItem = z.infer<typeof MinerSessionItemSchema>;
+
+// ---- the live stream: miners.live
+
+/** miners.live "miners": one item per session, keyed by session id. */
+export const MinerLiveItemSchema = z.object({
+  sessionId: SessionIdSchema,
+  name: z.string(),
+  kind: z.enum(['rpc', 'cli']),
+  /** "rpc http://10.0.0.5:2345/rpc/v0 via tunnel edge", "cli ops@miner-1:22". */
+  where: z.string().max(2048),
+  paused: z.boolean(),
+  /** This session's source health (live / connecting / stale / down with the cause; `via` names the Drover tunnel when it is the cause). */
+  health: SourceHealthSchema,
+  /** What the token may do: admin actions are offered only for 'admin' (CLI sessions: 'admin', the host's own token). */
+  access: MinerAccessSchema,
+  /** ChainNotify subscription (rpc with a full node only). */
+  chainNotify: z.enum(['off', 'connecting', 'live', 'failed']),
+  /** Absent until the first successful poll. */
+  overview: MinerOverviewSchema.optional(),
+  /** When the data was read (unix ms) and how long the poll took. */
+  takenAtMs: z.number().optional(),
+  durationMs: z.number().optional(),
+  pollIntervalMs: z.number(),
+  workerCount: Count,
+  jobCount: Count,
+  /** Jobs by state (running, assigned, ret-wait, …). */
+  jobsByState: z.record(z.string(), Count),
+  /** What a poll could not read (a failed method or command, unparsed lines). Raw command outputs: snapshot(). */
+  problems: z.array(MinerProblemSchema).max(1000),
+});
+export type MinerLiveItem = z.infer<typeof MinerLiveItemSchema>;
+
+/** miners.live "workers": key `${sessionId}/${workerId}`. */
+export const MinerLiveWorkerSchema = MinerWorkerSchema.extend({ sessionId: SessionIdSchema });
+export type MinerLiveWorker = z.infer<typeof MinerLiveWorkerSchema>;
+
+/**
+ * miners.live "jobs": key `${sessionId}/${jobKey}` (jobKey as in MinerSnapshot.jobs: the call id's 8
+ * hex digits, or "<worker>:<sector>:<task>" before the call exists; an assigned job that starts
+ * therefore moves to a new key). runningMs and timeText are left out when startMs is known (show
+ * now - startMs, with the frame's nowMs), so a running job is not re-sent on every poll; startMs
+ * read back from CLI text is kept steady across polls.
+ */
+export const MinerLiveJobSchema = MinerJobSchema.extend({
+  sessionId: SessionIdSchema,
+  /** The worker's median running time for this task (finished jobs seen this run), when known. */
+  usualMs: z.number().min(0).optional(),
+});
+export type MinerLiveJob = z.infer<typeof MinerLiveJobSchema>;
+
+export const MINER_ALERT_KINDS = ['job-slow', 'job-over-limit', 'job-stuck-assigned', 'job-stuck-ret-wait', 'worker-gone', 'sectors-error', 'balance-low'] as const;
+export const MinerAlertKindSchema = z.enum(MINER_ALERT_KINDS);
+export type MinerAlertKind = z.infer<typeof MinerAlertKindSchema>;
+
+/** miners.live "alerts": firing alerts, key = id = `${sessionId}/${kind}/${subject}`; resolved alerts are removed. */
+export const MinerAlertSchema = z.object({
+  id: z.string().max(512),
+  sessionId: SessionIdSchema,
+  kind: MinerAlertKindSchema,
+  severity: z.enum(['warning', 'critical']),
+  /** The job key, worker id, sector state or balance name the alert is about. */
+  subject: z.string().max(256),
+  /** English sentence (the UI may build its own from kind + values). */
+  message: z.string().max(1024),
+  sinceMs: z.number(),
+  workerId: ShortText.optional(),
+  hostname: ShortText.optional(),
+  jobKey: ShortText.optional(),
+  task: ShortText.optional(),
+  /** job-*: running/waiting time, the worker's usual time, the limit (ms). */
+  runningMs: z.number().optional(),
+  usualMs: z.number().optional(),
+  limitMs: z.number().optional(),
+  /** sectors-error: the count before and now. balance-low: FIL now and the threshold. */
+  value: z.number().optional(),
+  previous: z.number().optional(),
+  threshold: z.number().optional(),
+});
+export type MinerAlert = z.infer<typeof MinerAlertSchema>;
+
+export const MINERS_LIVE_COLLECTIONS = {
+  miners: MinerLiveItemSchema,
+  workers: MinerLiveWorkerSchema,
+  jobs: MinerLiveJobSchema,
+  alerts: MinerAlertSchema,
+};
+export const MinersLiveSchema = liveUpdateSchema(MINERS_LIVE_COLLECTIONS);
+export type MinersLiveData = LiveDataOf<typeof MINERS_LIVE_COLLECTIONS>;
+
+// ---- history for charts
+
+const NullableNumber = z.number().nullable();
+
+/** Chart data of one session, columnar (uPlot's shape): one value (or null) per time, oldest first; in memory, at most MINER_HISTORY_POINTS. */
+export const MinerHistorySchema = z.object({
+  sessionId: SessionIdSchema,
+  intervalMs: z.number(),
+  atMs: z.array(z.number()),
+  /** Jobs per state (every state seen in the window; 0 where a state had no jobs). */
+  jobsByState: z.record(z.string(), z.array(z.number())),
+  power: z.object({ rawBytes: z.array(NullableNumber), qualityAdjustedBytes: z.array(NullableNumber) }),
+  /** FIL (as floating point, for charts only). */
+  balances: z.object({ miner: z.array(NullableNumber), available: z.array(NullableNumber), worker: z.array(NullableNumber), control: z.array(NullableNumber) }),
+  /** Failed + fault-state sectors. */
+  errorSectors: z.array(NullableNumber),
+});
+export type MinerHistory = z.infer<typeof MinerHistorySchema>;
+export const MINER_HISTORY_POINTS = 1440;
+
+// ---- results of methods
+
+export const MinerTestResultSchema = z.object({
+  kind: z.enum(['rpc', 'cli']),
+  minerId: ShortText.optional(),
+  access: MinerAccessSchema,
+  workers: Count,
+  jobs: Count,
+  durationMs: z.number(),
+  problems: z.array(MinerProblemSchema).max(1000),
+});
+export type MinerTestResult = z.infer<typeof MinerTestResultSchema>;
+
+export const WorkerTasksResultSchema = z.object({
+  /** The task types the worker accepts now (full names, from TaskTypes after the change). */
+  tasks: z.array(ShortText),
+  /** Whether it takes new work (Enabled), when read. */
+  enabled: z.boolean().optional(),
+  /** The worker API used. */
+  workerApi: z.string(),
+});
+export type WorkerTasksResult = z.infer<typeof WorkerTasksResultSchema>;
+
+export const WorkerTerminalSchema = z.object({
+  /** Pass to terminal.open as `target` (kind 'ssh'). */
+  target: z.object({ kind: z.literal('ssh'), ...SshTargetSchema.shape }),
+  /**
+   * fleet: the Fleet host whose lotusWorker/hostname matches; miner-jump: the CLI session's miner
+   * login with the miner as the last jump and the worker's hostname as the target (same user).
+   */
+  how: z.enum(['fleet', 'miner-jump']),
+  /** "ops@fil-seal-01:22 via ops@miner-1:22". */
+  label: z.string(),
+});
+export type WorkerTerminal = z.infer<typeof WorkerTerminalSchema>;
+
+const SaveToken = z.string().min(1).max(8192);
+const S = { sessionId: SessionIdSchema };
+
+export const minersContract = defineContract({
+  /** Saved sessions with whether their tokens are stored and their health. */
+  list: method({ input: z.null(), output: z.array(MinerSessionItemSchema) }),
+  /** Creates or replaces a session (by id). Tokens given are stored in the secret store (never in miners.json). */
+  save: method({
+    input: z.object({
+      config: MinerSessionConfigSchema,
+      minerToken: SaveToken.optional(),
+      fullNodeToken: SaveToken.optional(),
+      clearMinerToken: z.boolean().optional(),
+      clearFullNodeToken: z.boolean().optional(),
+    }),
+    output: MinerSessionItemSchema,
+  }),
+  /** Deletes a session, its stored tokens and its history. */
+  remove: method({ input: z.object({ id: SessionIdSchema }), output: z.null() }),
+  /** Reads the miner once with these settings (not saved); tokens given here are used instead of the stored ones. */
+  testConnection: method({
+    input: z.object({ config: MinerSessionConfigSchema, minerToken: SaveToken.optional(), fullNodeToken: SaveToken.optional() }),
+    output: MinerTestResultSchema,
+    timeoutMs: 130_000,
+  }),
+  /** Polls a session now (unless a poll is running). */
+  pollNow: method({ input: z.object(S), output: z.null() }),
+  /** The latest snapshot of one session as read (CLI `drover miners snapshot`); NOT_FOUND before the first poll. */
+  snapshot: method({ input: z.object(S), output: MinerSnapshotSchema }),
+
+  /** Every session: miners (overview + health), workers, jobs and firing alerts; snapshot, then keyed diffs. */
+  live: stream({ input: z.null(), event: MinersLiveSchema }),
+  /** Chart history of one session (in memory, bounded). */
+  history: method({ input: z.object(S), output: MinerHistorySchema }),
+
+  /** Aborts a sealing job (SealingAbort / `lotus-miner sealing abort`). Admin: a read token gets PERMISSION_DENIED. */
+  abortJob: method({ input: z.object({ ...S, jobKey: z.string().min(1).max(128) }), output: z.null(), timeoutMs: 60_000 }),
+  /**
+   * Enables/disables task types of a worker and/or whether it takes new work, through the worker's
+   * own API (rpc sessions; CLI sessions: UNSUPPORTED). Admin.
+   */
+  setWorkerTasks: method({
+    input: z.object({
+      ...S,
+      workerId: z.string().min(1).max(128),
+      enable: z.array(z.string().min(1).max(64)).max(32).default([]),
+      disable: z.array(z.string().min(1).max(64)).max(32).default([]),
+      enabled: z.boolean().optional(),
+    }),
+    output: WorkerTasksResultSchema,
+    timeoutMs: 60_000,
+  }),
+  /** Hides a firing alert until its condition clears and it fires again (a gone worker: forgotten). */
+  dismissAlert: method({ input: z.object({ alertId: z.string().min(1).max(512) }), output: z.null() }),
+  /** Where to open a terminal on a worker's host (then terminal.open). NOT_FOUND when Drover cannot tell. */
+  workerTerminal: method({ input: z.object({ ...S, workerId: z.string().min(1).max(128) }), output: WorkerTerminalSchema }),
+});

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineContract, method, notification, stream } from './define';
 import type { TextEventCodec } from './frames';
+import { liveUpdateSchema, type LiveDataOf } from './live';
 import { SshTargetSchema } from './ssh';
 
 const SessionId = z.string().min(1).max(64).regex(/^[A-Za-z0-9-]+$/);
@@ -31,8 +32,34 @@ export const TerminalSessionSchema = z.object({
   cols: Cols,
   rows: Rows,
   pid: z.number().int().optional(),
+  /** What was opened (a page that reloads opens its tab again from it). */
+  target: TerminalTargetSchema.optional(),
+  /** The tab's name when the user renamed it. */
+  label: z.string().max(128).optional(),
+  /** The page (client id, kept in its sessionStorage) that opened or last attached it. */
+  owner: z.string().max(64).optional(),
+  /** Wall time the session was opened. */
+  createdAtMs: z.number().optional(),
 });
 export type TerminalSession = z.infer<typeof TerminalSessionSchema>;
+
+/** terminal.live: the sessions the service holds, with how many pages are attached to each. */
+export const TerminalLiveSessionSchema = TerminalSessionSchema.extend({ attached: z.number().int().min(0) });
+export type TerminalLiveSession = z.infer<typeof TerminalLiveSessionSchema>;
+export const TERMINAL_LIVE_COLLECTIONS = { sessions: TerminalLiveSessionSchema };
+export const TerminalLiveSchema = liveUpdateSchema(TERMINAL_LIVE_COLLECTIONS);
+export type TerminalLiveData = LiveDataOf<typeof TERMINAL_LIVE_COLLECTIONS>;
+
+/** Whether a program other than the shell runs in the foreground (closing the tab would end it). */
+export const TerminalBusySchema = z.object({
+  /** yes: a foreground job runs; no: the shell waits at its prompt; unknown: Drover cannot tell. */
+  busy: z.enum(['yes', 'no', 'unknown']),
+  /** The foreground program's name, when known. */
+  process: z.string().max(256).optional(),
+  /** How it was found out (for the docs and the tests). */
+  how: z.string().max(128),
+});
+export type TerminalBusy = z.infer<typeof TerminalBusySchema>;
 
 export const TerminalOutputSchema = z.discriminatedUnion('kind', [
   /** Output batched over a few milliseconds. Acknowledge its length once xterm.js has parsed it. */
@@ -64,11 +91,22 @@ export type HostRunResult = z.infer<typeof HostRunResultSchema>;
 
 export const terminalContract = defineContract({
   open: method({
-    input: z.object({ target: TerminalTargetSchema, cols: Cols, rows: Rows }),
+    input: z.object({ target: TerminalTargetSchema, cols: Cols, rows: Rows, owner: z.string().max(64).optional(), label: z.string().max(128).optional() }),
     output: TerminalSessionSchema,
     timeoutMs: 60_000,
   }),
   list: method({ input: z.null(), output: z.array(TerminalSessionSchema) }),
+  /** The sessions as a live stream (snapshot, then keyed diffs): what a reloaded page reattaches. */
+  live: stream({ input: z.null(), event: TerminalLiveSchema }),
+  /**
+   * The session's recent output (bounded, see TerminalManagerDeps.replayChars) up to now: a page
+   * that attaches again writes it first, then subscribes to output, which continues from there.
+   */
+  replay: method({ input: z.object({ id: SessionId, owner: z.string().max(64).optional() }), output: z.object({ data: z.string(), truncated: z.boolean() }) }),
+  /** Names the tab (kept by the service, so a reloaded page shows it); '' goes back to the default. */
+  rename: method({ input: z.object({ id: SessionId, label: z.string().max(128) }), output: z.null() }),
+  /** Whether a foreground job runs in the session (asked before a tab is closed). */
+  busy: method({ input: z.object({ id: SessionId }), output: TerminalBusySchema, timeoutMs: 10_000 }),
   /** Ends the process or channel and forgets the session. */
   close: method({ input: z.object({ id: SessionId }), output: z.null() }),
   /** The session's state first, then its output; flow-controlled by ack. */

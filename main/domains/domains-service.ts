@@ -29,7 +29,7 @@ import { WatchedHost, type PendingHostKeys } from './watched-host';
 
 /** Where the hosts are kept (DomainHostStore: domains.json). */
 export interface DomainHostFile {
-  load(): Promise<{ hosts: DomainHostConfig[]; notices: Notice[] }>;
+  load(): Promise<{ items: DomainHostConfig[]; notices: Notice[] }>;
   save(hosts: readonly DomainHostConfig[]): Promise<void>;
 }
 
@@ -94,7 +94,7 @@ export class DomainsService extends DisposableBase {
 
   /** Loads domains.json; notices say what happened to a file that could not be used. */
   async init(): Promise<Notice[]> {
-    const { hosts, notices } = await this.deps.store.load();
+    const { items: hosts, notices } = await this.deps.store.load();
     this.configs = hosts;
     for (const c of hosts) this.addWatched(c);
     this.live.markDirty();

@@ -1,5 +1,7 @@
 import type { KeyEntry } from '../contract/etcd';
 import { AppError } from '../contract/errors';
+import type { NetbootKeyVariable } from '../contract/netboot';
+import { compileKeyPattern } from '../farm/key-pattern';
 import { mergeEnv, parseEnv, type EnvEntry, type EnvProblem } from '../farm/env-file';
 import { macForms, normalizeMac } from '../farm/mac-address';
 import { startsWith } from './etcd-bytes';
@@ -29,31 +31,37 @@ export interface KeyPattern {
   macForm: MacForm;
 }
 
+const MAC_FORM_OF: Partial<Record<NetbootKeyVariable, MacForm>> = { mac: 'colon', macHyphen: 'hyphen', macBare: 'bare', macUpper: 'upper' };
+
 export function parseKeyPattern(pattern: string, placeholder: 'mac' | 'uuid'): KeyPattern {
-  // {mac:hyphen} and the netboot responder's {macHyphen} spellings are the same placeholder.
-  const re = placeholder === 'mac' ? /\{mac(?::(colon|hyphen|bare|upper)|(Hyphen|Bare|Upper))?\}/g : /\{uuid\}/g;
-  const matches = [...pattern.matchAll(re)];
-  if (matches.length !== 1) {
-    throw new AppError('INVALID_INPUT', `the key pattern ${JSON.stringify(pattern)} must contain {${placeholder}} exactly once`, {
-      hint: placeholder === 'mac' ? 'For example /farm/workers/{mac}/env' : 'For example /farm/dc/{uuid}/config',
+  const example = placeholder === 'mac' ? '/farm/workers/{mac}/env' : '/farm/dc/{uuid}/config';
+  const compiled = compileKeyPattern(pattern);
+  if (!compiled.ok) throw new AppError('INVALID_INPUT', `the key pattern ${JSON.stringify(pattern)}: ${compiled.error}`, { hint: `For example ${example}` });
+  const { parts } = compiled.pattern;
+  const isPlaceholder = (v: NetbootKeyVariable) => (placeholder === 'mac' ? MAC_FORM_OF[v] !== undefined : v === 'uuid');
+  const slots = parts.flatMap((p, i) => ('variable' in p && isPlaceholder(p.variable) ? [i] : []));
+  if (slots.length !== 1) {
+    throw new AppError('INVALID_INPUT', `the key pattern ${JSON.stringify(pattern)} must contain {${placeholder}} exactly once`, { hint: `For example ${example}` });
+  }
+  const at = slots[0]!;
+  const other = parts.find((p, i) => i !== at && 'variable' in p);
+  if (other && 'variable' in other) {
+    throw new AppError('INVALID_INPUT', `the key pattern ${JSON.stringify(pattern)} has {${other.variable}} besides {${placeholder}}: the farm view lists one varying segment`, {
+      hint: `Use a pattern such as ${example}`,
     });
   }
-  const m = matches[0]!;
-  const before = pattern.slice(0, m.index);
-  const after = pattern.slice(m.index + m[0].length);
-  const other = /\{[^}]*\}/.exec(before + after);
-  if (other) {
-    throw new AppError('INVALID_INPUT', `the key pattern ${JSON.stringify(pattern)} has ${other[0]} besides {${placeholder}}: the farm view lists one varying segment`, {
-      hint: placeholder === 'mac' ? 'Use a pattern such as /farm/workers/{mac}/env' : 'Use a pattern such as /farm/dc/{uuid}/config',
-    });
-  }
+  const text = (ps: typeof parts) => ps.map((p) => ('text' in p ? p.text : '')).join('');
+  const before = text(parts.slice(0, at));
+  const after = text(parts.slice(at + 1));
   if (after.length > 0 && !after.startsWith('/')) {
     throw new AppError('INVALID_INPUT', `in ${JSON.stringify(pattern)}, {${placeholder}} must be a whole path segment (followed by "/" or the end)`);
   }
   if (before.length > 0 && !before.endsWith('/')) {
     throw new AppError('INVALID_INPUT', `in ${JSON.stringify(pattern)}, {${placeholder}} must be a whole path segment (after a "/")`);
   }
-  return { prefix: Buffer.from(before, 'utf8'), suffix: Buffer.from(after, 'utf8'), placeholder, macForm: ((m[1] ?? m[2]?.toLowerCase()) as MacForm | undefined) ?? 'colon' };
+  const slot = parts[at]!;
+  const macForm = 'variable' in slot ? (MAC_FORM_OF[slot.variable] ?? 'colon') : 'colon';
+  return { prefix: Buffer.from(before, 'utf8'), suffix: Buffer.from(after, 'utf8'), placeholder, macForm };
 }
 
 /** The segment of `key` in the pattern's placeholder position, or undefined when the key does not fit the pattern. */

@@ -9,7 +9,7 @@ import {
   type NetbootLimits,
 } from '../contract/netboot';
 import { cidrContains, parseCidr, parseIp, type Cidr } from './cidr';
-import { compileKeyPattern, usesMac, type EtcdKeyPattern } from './etcd-key-pattern';
+import { compileKeyPattern, usesMac, type EtcdKeyPattern } from '../farm/key-pattern';
 import { checkKernelArgs, compileIpxeTemplate, type IpxeTemplate } from './ipxe-template';
 import { SubnetMatcher } from './subnet-matcher';
 

@@ -2,7 +2,7 @@ import { AppError } from '../contract/errors';
 import { mergeEnv, parseEnv, serializeEnv, type EnvEntry } from '../farm/env-file';
 import type { ResolvedSubnet } from './config-validation';
 import type { EtcdReader } from './etcd-reader';
-import { renderKeyPattern } from './etcd-key-pattern';
+import { renderKeyPattern } from '../farm/key-pattern';
 
 /**
  * get-initial-config (seed 000, getInitialEnv): the datacenter config (etcd, by the subnet's

@@ -217,13 +217,14 @@ export class Ssh2Connection implements Disposable {
   }
 
   /** An interactive shell channel with a pty of the given size. */
-  shell(pty: { term: string; cols: number; rows: number }): Promise<ClientChannel> {
+  /** The login shell in a pty; `env` is asked for (sshd sets only what its AcceptEnv allows). */
+  shell(pty: { term: string; cols: number; rows: number }, env?: Record<string, string>): Promise<ClientChannel> {
     return new Promise((resolve, reject) => {
       if (this.closed) {
         reject(new AppError('UNAVAILABLE', `${hopLabel(this.config)}: connection is closed`));
         return;
       }
-      this.client.shell({ term: pty.term, cols: pty.cols, rows: pty.rows, width: 0, height: 0 }, (err, channel) => {
+      this.client.shell({ term: pty.term, cols: pty.cols, rows: pty.rows, width: 0, height: 0 }, env ? { env } : {}, (err, channel) => {
         if (err) reject(new AppError('UNAVAILABLE', `${hopLabel(this.config)} refused a shell: ${err.message}`, { cause: err }));
         else resolve(channel);
       });

@@ -1,9 +1,11 @@
+import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn, type IPty } from 'node-pty';
 import { systemClock } from '../contract/clock';
 import { AppError } from '../contract/errors';
 import { Emitter } from '../contract/lifecycle';
+import type { TerminalBusy } from '../contract/terminal';
 import type { TerminalExit, TerminalSource } from './terminal-source';
 
 const LOGIN_SHELLS = new Set(['bash', 'zsh', 'sh', 'dash', 'fish', 'ksh', 'mksh', 'tcsh', 'csh']);
@@ -39,12 +41,14 @@ export class LocalPtySource implements TerminalSource {
   readonly onData = this.dataEmitter.event;
   readonly onExit = this.exitEmitter.event;
   private exited = false;
+  private readonly shellName: string;
 
   constructor(opts: { cols: number; rows: number; cwd?: string; env?: NodeJS.ProcessEnv; shell?: string; args?: string[] }) {
     const env = opts.env ?? process.env;
     const shell = opts.shell ?? loginShell(env);
     const args = opts.args ?? (LOGIN_SHELLS.has(path.basename(shell)) ? ['-l'] : []);
     const cwd = opts.cwd ?? os.homedir();
+    this.shellName = path.basename(shell);
     try {
       this.pty = spawn(shell, args, { name: 'xterm-256color', cols: opts.cols, rows: opts.rows, cwd, env: terminalEnv(env) });
     } catch (err) {
@@ -67,6 +71,34 @@ export class LocalPtySource implements TerminalSource {
 
   resize(cols: number, rows: number): void {
     if (!this.exited) this.pty.resize(cols, rows);
+  }
+
+  /**
+   * Linux: the terminal's foreground process group (tpgid in /proc/<shell>/stat) against the
+   * shell's own group; the shell leads its session, so they differ exactly while a job runs in the
+   * foreground. Elsewhere: node-pty's name of the foreground process against the shell's name.
+   */
+  async foreground(): Promise<TerminalBusy> {
+    if (this.exited) return { busy: 'no', how: 'exited' };
+    if (process.platform === 'linux') {
+      try {
+        const fg = parseProcStat(await fs.readFile(`/proc/${this.pty.pid}/stat`, 'utf8'));
+        if (fg) {
+          if (fg.tpgid === fg.pgrp || fg.tpgid <= 0) return { busy: 'no', how: 'tpgid' };
+          const comm = (await fs.readFile(`/proc/${fg.tpgid}/comm`, 'utf8').catch(() => '')).trim();
+          return { busy: 'yes', ...(comm ? { process: comm } : {}), how: 'tpgid' };
+        }
+      } catch {
+        /* fall back to node-pty's process name */
+      }
+    }
+    try {
+      const name = this.pty.process;
+      if (!name) return { busy: 'unknown', how: 'pty.process' };
+      return path.basename(name) === this.shellName ? { busy: 'no', how: 'pty.process' } : { busy: 'yes', process: path.basename(name), how: 'pty.process' };
+    } catch {
+      return { busy: 'unknown', how: 'pty.process' };
+    }
   }
 
   pause(): void {
@@ -92,4 +124,17 @@ export class LocalPtySource implements TerminalSource {
     }
     this.dataEmitter.dispose();
   }
+}
+
+/** pgrp and tpgid of a /proc/<pid>/stat line (the command name in parentheses may hold spaces). */
+export function parseProcStat(stat: string): { pgrp: number; session: number; tpgid: number } | null {
+  const close = stat.lastIndexOf(')');
+  if (close < 0) return null;
+  const f = stat.slice(close + 2).split(' ');
+  // state ppid pgrp session tty_nr tpgid …
+  const pgrp = Number(f[2]);
+  const session = Number(f[3]);
+  const tpgid = Number(f[5]);
+  if (!Number.isInteger(pgrp) || !Number.isInteger(tpgid)) return null;
+  return { pgrp, session, tpgid };
 }

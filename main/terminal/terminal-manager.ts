@@ -3,13 +3,14 @@ import { AppError } from '../contract/errors';
 import { hopLabel, routeLabel, shortHopLabel, type SshTarget } from '../contract/ssh';
 import { systemClock, type Clock } from '../contract/clock';
 import type { Disposable } from '../contract/lifecycle';
-import type { HostRunResult, TerminalOutput, TerminalSession as SessionInfo, TerminalTarget } from '../contract/terminal';
+import type { HostRunResult, TerminalBusy, TerminalLiveData, TerminalLiveSession, TerminalOutput, TerminalSession as SessionInfo, TerminalTarget } from '../contract/terminal';
+import { LivePublisher } from '../live/live-publisher';
 import type { SshConnectionPool } from '../ssh/connection-pool';
 import { onHosts } from '../ssh/run-on-hosts';
 import { sshRoute } from '../ssh/ssh-route';
 import { LocalPtySource } from './local-pty-source';
 import { SshShellSource } from './ssh-shell-source';
-import { TerminalSession, type FlowControl } from './terminal-session';
+import { DEFAULT_REPLAY_CHARS, TerminalSession, type FlowControl } from './terminal-session';
 
 export interface TerminalManagerDeps {
   pool: SshConnectionPool;
@@ -19,18 +20,45 @@ export interface TerminalManagerDeps {
   orphanTimeoutMs?: number;
   maxSessions?: number;
   clock?: Clock;
+  /**
+   * Recent output kept per session for a page that attaches again after a reload (characters;
+   * default 256 Ki, 0 keeps none). Memory: at most this plus one frame per session.
+   */
+  replayChars?: number;
+}
+
+export interface OpenOptions {
+  /** The page opening it (its client id). */
+  owner?: string;
+  label?: string;
+  signal?: AbortSignal;
 }
 
 /** Every open terminal; closing one ends its process or channel, disposing ends them all. */
 export class TerminalManager implements Disposable {
   private readonly sessions = new Map<string, { session: TerminalSession; orphanTimer?: Disposable }>();
   private readonly clock: Clock;
+  /** terminal.live: every session with how many pages are attached. */
+  readonly live: LivePublisher<TerminalLiveData>;
 
   constructor(private readonly deps: TerminalManagerDeps) {
     this.clock = deps.clock ?? systemClock;
+    this.live = new LivePublisher<TerminalLiveData>({ initial: { sessions: {} }, clock: this.clock, health: { state: 'live' } });
   }
 
-  async open(target: TerminalTarget, cols: number, rows: number, signal?: AbortSignal): Promise<SessionInfo> {
+  private publish(id: string): void {
+    const entry = this.sessions.get(id);
+    if (!entry) {
+      this.live.remove('sessions', id);
+      return;
+    }
+    const item: TerminalLiveSession = { ...entry.session.info, attached: entry.session.attachedCount };
+    this.live.put('sessions', id, item);
+  }
+
+  async open(target: TerminalTarget, cols: number, rows: number, signalOrOptions?: AbortSignal | OpenOptions): Promise<SessionInfo> {
+    const opts: OpenOptions = signalOrOptions instanceof AbortSignal ? { signal: signalOrOptions } : (signalOrOptions ?? {});
+    const signal = opts.signal;
     if (this.sessions.size >= (this.deps.maxSessions ?? 256)) throw new AppError('UNAVAILABLE', 'too many open terminals', { hint: 'Close some tabs first.' });
     const id = randomUUID();
     let source;
@@ -40,13 +68,28 @@ export class TerminalManager implements Disposable {
       host = 'local';
     } else {
       const lease = this.deps.pool.acquire(sshRoute(target));
-      source = await SshShellSource.open(lease, { cols, rows }, signal, target.command);
+      source = await SshShellSource.open(lease, { cols, rows }, signal, target.command, id);
       host = hopLabel(target.target);
     }
     const title = target.kind === 'local' ? 'local' : shortHopLabel(target.target);
-    const session = new TerminalSession({ id, title, host, kind: target.kind, state: 'starting', cols, rows }, source, this.deps.flow, this.clock);
+    const info: SessionInfo = {
+      id,
+      title,
+      host,
+      kind: target.kind,
+      state: 'starting',
+      cols,
+      rows,
+      target,
+      createdAtMs: this.clock.now(),
+      ...(opts.owner ? { owner: opts.owner } : {}),
+      ...(opts.label ? { label: opts.label } : {}),
+    };
+    const session = new TerminalSession(info, source, this.deps.flow, this.clock, this.deps.replayChars ?? DEFAULT_REPLAY_CHARS);
     this.sessions.set(id, { session });
+    session.onDidChangeInfo(() => this.publish(id));
     this.armOrphanTimer(id);
+    this.publish(id);
     return session.info;
   }
 
@@ -74,12 +117,29 @@ export class TerminalManager implements Disposable {
     const session = this.get(id);
     entry?.orphanTimer?.dispose();
     const sub = session.attach(listener);
+    this.publish(id);
     return {
       dispose: () => {
         sub.dispose();
         if (session.attachedCount === 0) this.armOrphanTimer(id);
+        this.publish(id);
       },
     };
+  }
+
+  /** The recent output (see TerminalSession.replayText); the asking page becomes the owner. */
+  replay(id: string, owner?: string): { data: string; truncated: boolean } {
+    const session = this.get(id);
+    if (owner && session.info.owner !== owner) session.update({ owner });
+    return session.replayText();
+  }
+
+  rename(id: string, label: string): void {
+    this.get(id).update({ label: label.trim() });
+  }
+
+  busy(id: string): Promise<TerminalBusy> {
+    return this.get(id).foreground();
   }
 
   write(id: string, data: string): void {
@@ -100,6 +160,7 @@ export class TerminalManager implements Disposable {
     entry.orphanTimer?.dispose();
     this.sessions.delete(id);
     entry.session.dispose();
+    this.publish(id);
   }
 
   /** Runs one command on many hosts (at most `concurrency` at once); reports each as it ends. */
@@ -125,5 +186,6 @@ export class TerminalManager implements Disposable {
 
   dispose(): void {
     for (const id of [...this.sessions.keys()]) this.close(id);
+    this.live.dispose();
   }
 }

@@ -5,8 +5,15 @@ import type { TerminalManager } from './terminal-manager';
 
 export function terminalImpl(manager: TerminalManager): ContractImpl<typeof terminalContract> {
   return {
-    open: ({ target, cols, rows }, ctx) => manager.open(target, cols, rows, ctx.signal),
+    open: ({ target, cols, rows, owner, label }, ctx) => manager.open(target, cols, rows, { signal: ctx.signal, owner, label }),
     list: () => manager.list(),
+    live: (_input, sink) => manager.live.subscribe(sink),
+    replay: ({ id, owner }) => manager.replay(id, owner),
+    rename: ({ id, label }) => {
+      manager.rename(id, label);
+      return null;
+    },
+    busy: ({ id }) => manager.busy(id),
     close: ({ id }) => {
       manager.close(id);
       return null;

@@ -1,6 +1,7 @@
 import { systemClock, type Clock } from '../contract/clock';
 import { Emitter, type Disposable } from '../contract/lifecycle';
-import type { TerminalOutput, TerminalSession as SessionInfo } from '../contract/terminal';
+import type { TerminalBusy, TerminalOutput, TerminalSession as SessionInfo } from '../contract/terminal';
+import { ReplayBuffer } from './replay-buffer';
 import type { TerminalSource } from './terminal-source';
 
 export interface FlowControl {
@@ -16,6 +17,9 @@ export interface FlowControl {
   /** A frame never carries more than this. */
   maxFrameChars: number;
 }
+
+/** Recent output kept per session for a page that attaches again (characters; 0 keeps none). */
+export const DEFAULT_REPLAY_CHARS = 256 * 1024;
 
 /**
  * A 2 MiB window in 256 KiB frames, resumed at half: the pipe never runs dry while the renderer
@@ -46,6 +50,11 @@ export class TerminalSession implements Disposable {
   private readonly outEmitter = new Emitter<TerminalOutput>();
   private attached = 0;
   private readonly disposables: Disposable[] = [];
+  /** What was sent to pages, bounded: with what is still pending, the recent output. */
+  private readonly replay: ReplayBuffer;
+  private readonly infoEmitter = new Emitter<SessionInfo>();
+  /** Title, state, size or label changed (the live session list). */
+  readonly onDidChangeInfo = this.infoEmitter.event;
   info: SessionInfo;
 
   constructor(
@@ -53,7 +62,9 @@ export class TerminalSession implements Disposable {
     private readonly source: TerminalSource,
     private readonly flow: FlowControl = DEFAULT_FLOW,
     private readonly clock: Clock = systemClock,
+    replayChars: number = DEFAULT_REPLAY_CHARS,
   ) {
+    this.replay = new ReplayBuffer(replayChars);
     this.info = { ...info, state: 'running', ...(source.pid !== undefined ? { pid: source.pid } : {}) };
     this.disposables.push(source.onData((d) => this.onData(d)));
     this.disposables.push(
@@ -61,6 +72,7 @@ export class TerminalSession implements Disposable {
         this.flush();
         this.info = { ...this.info, state: 'exited', exitCode: e.code, exitSignal: e.signal };
         this.outEmitter.fire({ kind: 'state', session: this.info });
+        this.infoEmitter.fire(this.info);
       }),
     );
   }
@@ -79,6 +91,7 @@ export class TerminalSession implements Disposable {
       for (const m of data.matchAll(TITLE_RE)) {
         this.info = { ...this.info, title: m[1]! };
         this.outEmitter.fire({ kind: 'title', title: m[1]! });
+        this.infoEmitter.fire(this.info);
       }
     }
     this.pending.push(data);
@@ -110,6 +123,7 @@ export class TerminalSession implements Disposable {
     const all = this.pending.length === 1 ? this.pending[0]! : this.pending.join('');
     this.pending = [];
     this.pendingChars = 0;
+    this.replay.append(all);
     this.lastSentAt = this.clock.now();
     const max = this.flow.maxFrameChars;
     if (all.length <= max) {
@@ -166,6 +180,28 @@ export class TerminalSession implements Disposable {
   resize(cols: number, rows: number): void {
     this.info = { ...this.info, cols, rows };
     this.source.resize(cols, rows);
+    this.infoEmitter.fire(this.info);
+  }
+
+  /**
+   * The recent output a page has not got yet in its new screen: what was sent before (bounded)
+   * then what is pending. A page writes it, then attaches; attach() sends what is pending, so
+   * the pending part is left out here (nothing twice, nothing missing).
+   */
+  replayText(): { data: string; truncated: boolean } {
+    return { data: this.replay.text(), truncated: this.replay.truncated };
+  }
+
+  /** Changes what the session list shows (label, owner). */
+  update(patch: Pick<Partial<SessionInfo>, 'label' | 'owner'>): void {
+    const next = { ...this.info, ...patch };
+    if (patch.label === '') delete next.label;
+    this.info = next;
+    this.infoEmitter.fire(this.info);
+  }
+
+  foreground(): Promise<TerminalBusy> {
+    return this.source.foreground();
   }
 
   dispose(): void {
@@ -173,5 +209,7 @@ export class TerminalSession implements Disposable {
     for (const d of this.disposables) d.dispose();
     this.source.dispose();
     this.outEmitter.dispose();
+    this.infoEmitter.dispose();
+    this.replay.clear();
   }
 }

@@ -1,4 +1,5 @@
 import type { Disposable, Event } from '../contract/lifecycle';
+import type { TerminalBusy } from '../contract/terminal';
 
 export interface TerminalExit {
   code: number | null;
@@ -15,4 +16,6 @@ export interface TerminalSource extends Disposable {
   resize(cols: number, rows: number): void;
   pause(): void;
   resume(): void;
+  /** Whether a program other than the shell runs in the foreground (see each source for how). */
+  foreground(): Promise<TerminalBusy>;
 }

@@ -64,7 +64,7 @@ export class TunnelManager implements Disposable {
   /** Loads saved profiles and (unless told not to, as headless runs are) starts those marked autostart. */
   async init(opts: { autostart?: boolean } = {}): Promise<Notice[]> {
     if (!this.deps.store) return [];
-    const { profiles, notices } = await this.deps.store.load();
+    const { items: profiles, notices } = await this.deps.store.load();
     for (const p of profiles) this.profiles.set(p.id, p);
     for (const p of profiles) {
       if (!p.autostart || opts.autostart === false) continue;

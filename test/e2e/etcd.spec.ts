@@ -1,10 +1,9 @@
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import type { Page } from '@playwright/test';
 import { Etcd3 } from 'etcd3';
 import type { AppApi } from '../../main/contract/index';
 import { connectWebHost } from '../../main/host/ws-client';
-import { startEtcd, type EtcdHandle } from '../harness/index';
+import { runEtcdctl, startEtcd, type EtcdctlResult, type EtcdHandle } from '../harness/index';
 import { expect, test, type DroverServer } from './fixtures';
 
 // The etcd page against the real `drover serve` and a real etcd from the harness: browsing the
@@ -20,14 +19,8 @@ type Ui = { language: 'en' | 'zh-CN'; theme: 'light' | 'dark' };
 
 let etcd: EtcdHandle;
 
-function etcdctl(args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ETCDCTL'))), ETCDCTL_API: '3' };
-  return new Promise((resolve) => {
-    const child = execFile('/usr/bin/etcdctl', [`--endpoints=${etcd.endpoint}`, ...args], { env, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) =>
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr }),
-    );
-    child.stdin?.end(input ?? '');
-  });
+function etcdctl(args: string[], input?: string): Promise<EtcdctlResult> {
+  return runEtcdctl(etcd.endpoint, args, input === undefined ? {} : { input });
 }
 
 async function ctlOk(args: string[], input?: string): Promise<string> {

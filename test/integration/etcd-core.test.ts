@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -24,11 +24,13 @@ import type { TunnelProfile, TunnelStatus } from '../../main/contract/tunnels';
 import {
   getFreePorts,
   makeTempDir,
+  runEtcdctl,
   startEtcd,
   startFaultProxy,
   startProcess,
   stopAll,
   tcpProbe,
+  type EtcdctlResult,
   type EtcdHandle,
   type ManagedProcess,
   type TempDir,
@@ -40,25 +42,8 @@ let etcd: EtcdHandle;
 let session: EtcdSession;
 let tmp: TempDir;
 
-function etcdctlEnv(): NodeJS.ProcessEnv {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ETCDCTL')));
-  return { ...env, ETCDCTL_API: '3' };
-}
-
-function etcdctl(args: string[], options: { endpoint?: string; input?: Buffer; extra?: string[] } = {}): Promise<{ code: number; stdout: string; stderr: string; ms: number }> {
-  return new Promise((resolve) => {
-    const t0 = performance.now();
-    const child = execFile(
-      '/usr/bin/etcdctl',
-      [`--endpoints=${options.endpoint ?? etcd.endpoint}`, ...(options.extra ?? []), ...args],
-      { env: etcdctlEnv(), maxBuffer: 256 * 1024 * 1024, timeout: 60_000 },
-      (error, stdout, stderr) => {
-        resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr, ms: performance.now() - t0 });
-      },
-    );
-    if (options.input) child.stdin!.end(options.input);
-    else child.stdin!.end();
-  });
+function etcdctl(args: string[], options: { endpoint?: string; input?: Buffer; extra?: string[] } = {}): Promise<EtcdctlResult> {
+  return runEtcdctl(options.endpoint ?? etcd.endpoint, args, options);
 }
 
 /** etcdctl get -w json: keys and values as base64, revisions. */

@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +13,7 @@ import { MemorySecretStore } from '../../main/settings/secret-store';
 import { SshConnectionPool } from '../../main/ssh/connection-pool';
 import { HostKeyPrompts, KnownHostsVerifier } from '../../main/ssh/host-key-verifier';
 import { TunnelManager } from '../../main/tunnels/tunnel-manager';
-import { makeTempDir, startEtcd, startFaultProxy, startSshd, stopAll, type EtcdHandle, type SshdHandle, type TempDir } from '../harness';
+import { makeTempDir, runEtcdctl, startEtcd, startFaultProxy, startSshd, stopAll, type EtcdctlResult, type EtcdHandle, type SshdHandle, type TempDir } from '../harness';
 
 /**
  * The etcd feature's service against the harness's real etcd (and a real sshd with a real Drover
@@ -67,13 +66,8 @@ function liveSink<D extends LiveData>() {
   return { sink, state, close: () => ctrl.abort() };
 }
 
-function etcdctl(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ETCDCTL'))), ETCDCTL_API: '3' };
-  return new Promise((resolve) => {
-    execFile('/usr/bin/etcdctl', [`--endpoints=${etcd.endpoint}`, ...args], { env, maxBuffer: 64 * 1024 * 1024, timeout: 60_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr }),
-    );
-  });
+function etcdctl(args: string[]): Promise<EtcdctlResult> {
+  return runEtcdctl(etcd.endpoint, args);
 }
 
 function makeService(opts: { configDir?: string; secrets?: MemorySecretStore; tunnels?: TunnelManager; store?: boolean } = {}): EtcdService {
@@ -120,12 +114,10 @@ describe('sessions', () => {
     // A user with a password, and auth on, on a second etcd (auth applies to the whole cluster).
     const authEtcd = await startEtcd({ name: 'auth' });
     try {
-      const ctl = (args: string[]) =>
-        new Promise<number>((resolve) => {
-          execFile('/usr/bin/etcdctl', [`--endpoints=${authEtcd.endpoint}`, ...args], { env: { ...process.env, ETCDCTL_API: '3' } }, (e) => resolve(e ? 1 : 0));
-        });
-      expect(await ctl(['user', 'add', 'root:rootpw'])).toBe(0);
-      expect(await ctl(['auth', 'enable'])).toBe(0);
+      for (const args of [['user', 'add', 'root:rootpw'], ['auth', 'enable']]) {
+        const r = await runEtcdctl(authEtcd.endpoint, args);
+        expect(r.code, r.stderr).toBe(0);
+      }
       const dir = await makeTempDir('drover-etcd-sessions-');
       const secrets = new MemorySecretStore();
       const service = makeService({ configDir: dir.path, secrets, store: true });
@@ -210,6 +202,7 @@ describe('the live prefix', () => {
     // etcd's own record: each key was written once, so its mod revision is the one event it has.
     const got = Object.entries(live.state.data!.keys).map(([k, v]) => ({ key: dec(k), revision: v.revision, type: v.type }));
     const truth = await etcdctl(['get', '/lw/', '--prefix', '-w', 'json']);
+    expect(truth.code, truth.stderr).toBe(0);
     const kvs = (JSON.parse(truth.stdout) as { kvs: { key: string; mod_revision: number; create_revision: number }[] }).kvs.map((kv) => ({ key: Buffer.from(kv.key, 'base64').toString(), revision: kv.mod_revision }));
     expect(kvs.length).toBeGreaterThan(50);
     expect(kvs.every((k) => k.revision >= start)).toBe(true);

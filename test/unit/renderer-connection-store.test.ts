@@ -106,6 +106,29 @@ describe('connection store: following the link', () => {
     await until('open again', () => store.getState().connection.status === 'open');
   });
 
+  it('gives up when nothing has answered at the address for 15 s (a restarted console on another port), until retryNow', async () => {
+    fx = new RendererLink({});
+    store = createConnectionStore(fx.link, 'web');
+    await fx.open();
+    fx.server.refuse(new AppError('UNAVAILABLE', 'nothing answers at 127.0.0.1:1', { details: { reason: 'unreachable' } }));
+    await fx.lose();
+    for (let i = 0; i < 30 && store.getState().connection.status !== 'closed'; i++) {
+      await fx.clock.advance(1_000);
+      await until('dialed', () => true);
+    }
+    expect(store.getState().connection).toMatchObject({ status: 'closed', reason: 'gone' });
+    expect(fx.clock.now()).toBeGreaterThanOrEqual(15_000);
+    const accepted = fx.server.accepted;
+    await fx.clock.advance(120_000);
+    expect(fx.server.accepted).toBe(accepted);
+    expect(selectConnectionTone(store.getState())).toBe('error');
+
+    // Retry now dials again (the same address), and gets through once something answers.
+    fx.server.refuse(null);
+    store.getState().retryNow();
+    await until('open again', () => store.getState().connection.status === 'open');
+  });
+
   it('stops following the link once disposed', async () => {
     fx = new RendererLink({});
     store = createConnectionStore(fx.link, 'web');

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../main/contract/errors';
 import type { HostRunResult } from '../../main/contract/terminal';
-import { cancelledRun, EMPTY_RUN_DRAFT, endedRun, runHosts, startedRun, withResult } from '../../renderer/src/features/terminal/terminal-run';
+import i18next from 'i18next';
+import { terminalEn } from '../../renderer/src/features/terminal/i18n.en';
+import { terminalZhCN } from '../../renderer/src/features/terminal/i18n.zh-cn';
+import { cancelledRun, draftArgv, EMPTY_RUN_DRAFT, endedRun, runHosts, startedRun, withResult } from '../../renderer/src/features/terminal/terminal-run';
 
 const hop = (host: string, port = 22, user = 'ops') => ({ host, port, user });
 const result = (host: string, r: Partial<HostRunResult> = {}): HostRunResult => ({ host, route: host, state: 'done', exitCode: 0, stdout: 'ok\n', stderr: '', ...r });
@@ -44,6 +47,29 @@ describe('terminal run on hosts', () => {
   });
 
   it('the form starts empty with a one-minute timeout', () => {
-    expect(EMPTY_RUN_DRAFT).toEqual({ selected: [], commandLine: '', timeoutSec: 60, added: [] });
+    expect(EMPTY_RUN_DRAFT).toEqual({ selected: [], commandLine: '', timeoutSec: 60, added: [], mode: 'argv' });
+  });
+
+  it('argv mode splits the line into words; shell mode sends it whole as one argument of sh -c', () => {
+    const line = `uname -r; echo "done $HOME" | tr a-z A-Z`;
+    const asArgv = draftArgv(line, 'argv');
+    expect(asArgv.ok && asArgv.argv).toEqual(['uname', '-r', ';', 'echo', 'done $HOME', '|', 'tr', 'a-z', 'A-Z']);
+    expect(draftArgv(line, 'shell')).toMatchObject({ ok: true, argv: ['sh', '-c', line] });
+    expect(draftArgv('   ', 'shell')).toMatchObject({ ok: true, argv: [] });
+    expect(draftArgv(`echo 'open`, 'argv')).toMatchObject({ ok: false, error: 'unterminated-single' });
+    // The shell parses it on the host, so an unbalanced quote is its business (it reports it there).
+    expect(draftArgv(`echo 'open`, 'shell')).toMatchObject({ ok: true, argv: ['sh', '-c', `echo 'open`] });
+  });
+
+  it('says "1 host" and "N hosts" (en), and reads right in zh-CN', async () => {
+    const en = i18next.createInstance();
+    await en.init({ lng: 'en', resources: { en: { translation: terminalEn } } });
+    expect(en.t('terminal.run.run', { count: 1 })).toBe('Run on 1 host');
+    expect(en.t('terminal.run.run', { count: 3 })).toBe('Run on 3 hosts');
+    expect(en.t('terminal.run.confirm', { count: 1 })).toBe('Run this command on 1 host?');
+    const zh = i18next.createInstance();
+    await zh.init({ lng: 'zh-CN', resources: { 'zh-CN': { translation: terminalZhCN } } });
+    expect(zh.t('terminal.run.run', { count: 1 })).toBe('在 1 台主机上执行');
+    expect(zh.t('terminal.run.run', { count: 5 })).toBe('在 5 台主机上执行');
   });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { AppError } from '../../main/contract/errors';
 import type { TerminalSession, TerminalTarget } from '../../main/contract/terminal';
 import {
+  cleanName,
   clockTime,
   CONNECTING,
   endTab,
@@ -13,6 +14,7 @@ import {
   reconnectNote,
   removeTab,
   sessionPatch,
+  sessionsToAdopt,
   statusOf,
   targetLabel,
 } from '../../renderer/src/features/terminal/terminal-sessions';
@@ -64,6 +66,7 @@ describe('terminal sessions: the tab list', () => {
       key: 't1',
       target: ssh,
       label: 'ops@rig-7.lan',
+      name: null,
       title: '',
       status: 'connecting',
       sessionId: null,
@@ -122,5 +125,23 @@ describe('terminal sessions: the end of a session', () => {
   it('says what a reconnect opens', () => {
     expect(reconnectNote(newTab('t1', ssh), AT)).toEqual({ text: '[reconnecting to ops@rig-7.lan · 09:05:07]', tone: 'info' });
     expect(reconnectNote(newTab('t2', local), AT)).toEqual({ text: '[new shell: local · 09:05:07]', tone: 'info' });
+  });
+
+  it('after a reload: its own sessions come back oldest first, never twice, never another window\'s or an orphan', () => {
+    const t = { kind: 'local' as const };
+    const list = [
+      { id: 'c', owner: 'me', attached: 1, target: t, createdAtMs: 3 },
+      { id: 'a', owner: 'other', attached: 0, target: t, createdAtMs: 1 },
+      { id: 'b', owner: 'other', attached: 1, target: t, createdAtMs: 2 },
+      { id: 'd', owner: 'me', attached: 0, target: t, createdAtMs: 4 },
+      { id: 'e', owner: 'me', attached: 0, createdAtMs: 5 },
+    ];
+    expect(sessionsToAdopt(list, 'me', new Set(['d'])).map((x) => x.id)).toEqual(['c']);
+  });
+
+  it('tab names are trimmed, squeezed and bounded; empty means none', () => {
+    expect(cleanName('  a   b ')).toBe('a b');
+    expect(cleanName('   ')).toBeNull();
+    expect(cleanName('x'.repeat(300))).toHaveLength(128);
   });
 });

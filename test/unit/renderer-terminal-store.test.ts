@@ -3,7 +3,8 @@ import type { Sink } from '../../main/contract/define';
 import { AppError } from '../../main/contract/errors';
 import { toDisposable } from '../../main/contract/lifecycle';
 import type { SshTarget } from '../../main/contract/ssh';
-import type { HostRunResult, TerminalOutput, TerminalSession, TerminalTarget } from '../../main/contract/terminal';
+import type { LiveUpdate } from '../../main/contract/live';
+import type { HostRunResult, TerminalBusy, TerminalOutput, TerminalSession, TerminalTarget } from '../../main/contract/terminal';
 import type { TunnelProfile } from '../../main/contract/tunnels';
 import {
   ACK_INTERVAL_MS,
@@ -37,6 +38,9 @@ interface FakeSession {
   resizes: { cols: number; rows: number }[];
   acked: number;
   attaches: number;
+  /** What the service replays to a page that attaches again. */
+  replay: string;
+  busy: TerminalBusy;
 }
 
 /**
@@ -56,14 +60,43 @@ function fakeTerminalService() {
   };
   const impl = {
     terminal: {
-      open: async ({ target, cols, rows }: { target: TerminalTarget; cols: number; rows: number }) => {
+      open: async ({ target, cols, rows, owner, label }: { target: TerminalTarget; cols: number; rows: number; owner?: string; label?: string }) => {
         if (state.holdOpen) await new Promise<void>((resolve) => state.holdOpen!.push(resolve));
         if (state.openError) throw state.openError;
         const id = `sess-${++seq}`;
-        const info: TerminalSession = { id, title: 'shell', host: target.kind === 'local' ? 'local' : `${target.target.user}@${target.target.host}:${target.target.port}`, kind: target.kind, state: 'running', cols, rows, pid: 1000 + seq };
-        sessions.set(id, { info, sinks: new Set(), waiting: [], inputs: [], resizes: [], acked: 0, attaches: 0 });
+        const info: TerminalSession = {
+          id,
+          title: 'shell',
+          host: target.kind === 'local' ? 'local' : `${target.target.user}@${target.target.host}:${target.target.port}`,
+          kind: target.kind,
+          state: 'running',
+          cols,
+          rows,
+          pid: 1000 + seq,
+          target,
+          createdAtMs: seq,
+          ...(owner ? { owner } : {}),
+          ...(label ? { label } : {}),
+        };
+        sessions.set(id, { info, sinks: new Set(), waiting: [], inputs: [], resizes: [], acked: 0, attaches: 0, replay: '', busy: { busy: 'no', how: 'fake' } });
         return info;
       },
+      live: (_input: null, sink: Sink<LiveUpdate>) => {
+        const data = { sessions: Object.fromEntries([...sessions.values()].map((x) => [x.info.id, { ...x.info, attached: x.sinks.size }])) };
+        sink.next({ t: 'snapshot', seq: 0, atMs: 0, nowMs: 0, health: { state: 'live', sinceMs: 0 }, data });
+        return toDisposable(() => undefined);
+      },
+      replay: ({ id, owner }: { id: string; owner?: string }) => {
+        const s = get(id);
+        if (owner) s.info = { ...s.info, owner };
+        return { data: s.replay, truncated: false };
+      },
+      rename: ({ id, label }: { id: string; label: string }) => {
+        const s = get(id);
+        s.info = { ...s.info, label };
+        return null;
+      },
+      busy: ({ id }: { id: string }) => get(id).busy,
       list: () => [...sessions.values()].map((s) => s.info),
       close: ({ id }: { id: string }) => {
         const s = get(id);
@@ -146,8 +179,8 @@ describe('terminal store (composed), over the real link and RPC engine', () => {
     fx?.dispose();
   });
 
-  async function setup(options: { storage?: ReturnType<typeof memoryStorage>; link?: boolean } = {}) {
-    svc = fakeTerminalService();
+  async function setup(options: { storage?: ReturnType<typeof memoryStorage>; link?: boolean; service?: ReturnType<typeof fakeTerminalService>; clientId?: string } = {}) {
+    svc = options.service ?? fakeTerminalService();
     fx = new RendererLink(svc.impl);
     toasts = createToastStore();
     screens = [];
@@ -165,6 +198,8 @@ describe('terminal store (composed), over the real link and RPC engine', () => {
       storage: stored.storage,
       now: () => fx.clock.now(),
       clock: fx.clock,
+      clientId: options.clientId ?? 'page-1',
+      liveSchedule: (flush) => queueMicrotask(flush),
       ...(options.link === false ? {} : { link: fx.link }),
     });
     await fx.open();
@@ -183,7 +218,7 @@ describe('terminal store (composed), over the real link and RPC engine', () => {
     expect(selectRecent(s.getState()).map((r) => r.name)).toEqual(['ops@rig-1:22']);
     expect(selectTabs(s.getState())).toEqual([]);
     expect(selectView(s.getState())).toBe('terminals');
-    expect(selectRunDraft(s.getState())).toEqual({ selected: [], commandLine: '', timeoutSec: 60, added: [] });
+    expect(selectRunDraft(s.getState())).toEqual({ selected: [], commandLine: '', timeoutSec: 60, added: [], mode: 'argv' });
   });
 
   it('opens a tab: active, shown, running, its output on the screen and acknowledged once parsed', async () => {
@@ -470,6 +505,136 @@ describe('terminal store (composed), over the real link and RPC engine', () => {
       await until('run again', () => svc.runs.length === 2);
       expect(selectRun(s.getState())?.running).toBe(true);
     });
+  });
+
+  describe('after a reload', () => {
+    /** Sessions a page had before it reloaded: one it owned, one of another window that is still attached, one nobody holds. */
+    async function serviceWithSessions() {
+      const service = fakeTerminalService();
+      const t = service.impl.terminal;
+      const mine = await t.open({ target: { kind: 'local' }, cols: 80, rows: 24, owner: 'page-1', label: 'build' });
+      const ssh = await t.open({ target: { kind: 'ssh', target: { host: 'rig-07', port: 22, user: 'ops' }, jumps: [] }, cols: 80, rows: 24, owner: 'page-1' });
+      const theirs = await t.open({ target: { kind: 'local' }, cols: 80, rows: 24, owner: 'page-2' });
+      const orphan = await t.open({ target: { kind: 'local' }, cols: 80, rows: 24, owner: 'page-3' });
+      service.session(mine.id).replay = 'echo M1\r\nM1\r\n$ ';
+      service.session(ssh.id).replay = 'ssh-marker\r\n';
+      // page-2 is attached in another window.
+      service.impl.terminal.output({ id: theirs.id }, { next: () => undefined, end: () => undefined, signal: new AbortController().signal, bufferedBytes: () => 0 });
+      return { service, mine, ssh, theirs, orphan };
+    }
+
+    it('takes back its own sessions with their recent output, names and order; other windows\' and orphaned ones are offered', async () => {
+      const { service, mine, ssh, theirs, orphan } = await serviceWithSessions();
+      const s = await setup({ service });
+      await until('restored', () => s.getState().restored && s.getState().tabs.length === 2);
+      const tabs = s.getState().tabs;
+      expect(tabs.map((x) => x.sessionId)).toEqual([mine.id, ssh.id]);
+      expect(tabs[0]).toMatchObject({ name: 'build', label: 'local' });
+      expect(tabs[1]).toMatchObject({ name: null, label: 'ops@rig-07' });
+      await until('running', () => s.getState().tabs.every((x) => x.status === 'running'));
+      expect(screenOf(tabs[0]!.key).transcript()).toContain('M1');
+      expect(screenOf(tabs[1]!.key).transcript()).toContain('ssh-marker');
+      expect(screenOf(tabs[0]!.key).notes.map((n) => n.text)).toEqual([expect.stringMatching(/^\[reattached · /)]);
+      // Live output continues after the replay, and is acknowledged.
+      svc.print(mine.id, 'after');
+      await until('after', () => screenOf(tabs[0]!.key).transcript().endsWith('after'));
+      expect(s.getState().activeKey).toBe(tabs[1]!.key);
+      // The other window's session and the orphan are offered, not taken.
+      expect(s.getState().others.map((x) => x.id)).toEqual([theirs.id, orphan.id]);
+      const k = s.getState().attachSession(orphan.id)!;
+      await until('attached on demand', () => tab(k)?.status === 'running');
+      expect(svc.session(orphan.id).info.owner).toBe('page-1');
+      await until('offered no more', () => s.getState().others.length === 1);
+    });
+
+    it('a page that opened a tab before the list arrived takes nothing back by itself', async () => {
+      const { service } = await serviceWithSessions();
+      svc = service;
+      fx = new RendererLink(svc.impl);
+      toasts = createToastStore();
+      screens = [];
+      store = createTerminalStore({
+        api: fx.api,
+        toasts,
+        createScreen: ({ key, prefs }) => new FakeTerminalScreen(key, prefs),
+        showPage: () => undefined,
+        storage: memoryStorage().storage,
+        clock: fx.clock,
+        clientId: 'page-1',
+        liveSchedule: (flush) => queueMicrotask(flush),
+        link: fx.link,
+      });
+      store.getState().openTerminal({ kind: 'local' });
+      await fx.open();
+      await until('list', () => store!.getState().restored);
+      await settle();
+      expect(store.getState().tabs).toHaveLength(1);
+      expect(store.getState().others.length).toBeGreaterThanOrEqual(4);
+    });
+  });
+
+  it('rename keeps the name on the service and a reconnect carries it; duplicate opens the same target with the name', async () => {
+    const s = await setup();
+    const key = s.getState().openTerminal({ kind: 'ssh', target: { host: 'rig-07', user: 'ops' } })!;
+    await running(key);
+    s.getState().renameTab(key, '  miner   seven ');
+    expect(tab(key).name).toBe('miner seven');
+    await until('renamed on the service', () => sessionOf(key).info.label === 'miner seven');
+    s.getState().reconnect(key);
+    await until('new session', () => tab(key).sessionId === 'sess-2' && tab(key).status === 'running');
+    expect(sessionOf(key).info.label).toBe('miner seven');
+    const dup = s.getState().duplicateTab(key)!;
+    await running(dup);
+    expect(tab(dup)).toMatchObject({ name: 'miner seven', label: 'ops@rig-07', target: tab(key).target });
+    expect(sessionOf(dup).info.owner).toBe('page-1');
+    s.getState().renameTab(key, '');
+    expect(tab(key).name).toBeNull();
+  });
+
+  it('closing or reloading the page while a session runs asks first (beforeunload); with none, it does not', async () => {
+    const target = new EventTarget();
+    svc = fakeTerminalService();
+    fx = new RendererLink(svc.impl);
+    toasts = createToastStore();
+    store = createTerminalStore({
+      api: fx.api,
+      toasts,
+      createScreen: ({ key, prefs }) => new FakeTerminalScreen(key, prefs),
+      showPage: () => undefined,
+      storage: memoryStorage().storage,
+      clock: fx.clock,
+      clientId: 'page-1',
+      liveSchedule: (flush) => queueMicrotask(flush),
+      link: fx.link,
+      unloadTarget: target,
+    });
+    await fx.open();
+    const unload = () => {
+      const e = new Event('beforeunload', { cancelable: true });
+      target.dispatchEvent(e);
+      return e.defaultPrevented;
+    };
+    expect(unload()).toBe(false);
+    const key = store.getState().openTerminal({ kind: 'local' })!;
+    await running(key);
+    expect(unload()).toBe(true);
+    svc.exit(tab(key).sessionId!, 0);
+    await until('exited', () => tab(key).status === 'exited');
+    expect(unload()).toBe(false);
+    store.dispose();
+    store = undefined;
+  });
+
+  it('busy asks the service whether a job runs in the tab', async () => {
+    const s = await setup();
+    const key = s.getState().openTerminal({ kind: 'local' })!;
+    await running(key);
+    expect(await s.getState().busy(key)).toEqual({ busy: 'no', how: 'fake' });
+    sessionOf(key).busy = { busy: 'yes', process: 'vim', how: 'fake' };
+    expect(await s.getState().busy(key)).toMatchObject({ busy: 'yes', process: 'vim' });
+    svc.exit(sessionOf(key).info.id, 0);
+    await until('exited', () => tab(key).status === 'exited');
+    expect(await s.getState().busy(key)).toBeNull();
   });
 
   it('dispose closes every session and frees every screen', async () => {

@@ -11,7 +11,7 @@ describe('sample configs in resources/', () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'drover-samples-'));
     try {
       await copyFile(path.join(root, 'resources/tunnels/tunnels.sample.json'), path.join(dir, 'tunnels.json'));
-      const { profiles, notices } = await new TunnelProfileStore(dir).load();
+      const { items: profiles, notices } = await new TunnelProfileStore(dir).load();
       expect(notices).toEqual([]);
       expect(profiles).toHaveLength(1);
       expect(profiles[0]!.forwards.map((f) => `${f.kind === 'dynamic' ? '' : f.bindAddress}:${f.bindPort}`)).toEqual(['127.0.0.1:9092', '10.40.23.250:8086', '127.0.0.1:2379']);

@@ -116,10 +116,10 @@ describe('tunnel profiles on disk', () => {
     const store = new TunnelProfileStore(dir);
     const { profile } = importCommandLine('ssh -L 9092:kafka:9092 svc@edge');
     await store.save([profile]);
-    expect((await store.load()).profiles).toEqual([profile]);
+    expect((await store.load()).items).toEqual([profile]);
     await writeFile(store.file, '{ not json');
     const loaded = await store.load();
-    expect(loaded.profiles).toEqual([]);
+    expect(loaded.items).toEqual([]);
     expect(loaded.notices[0]!.message).toMatch(/kept as tunnels\.json\.corrupt-/);
     const { readdir } = await import('node:fs/promises');
     expect((await readdir(dir)).some((f) => f.startsWith('tunnels.json.corrupt-'))).toBe(true);

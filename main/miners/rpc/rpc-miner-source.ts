@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { systemClock, type Clock } from '../../contract/clock';
 import { AppError } from '../../contract/errors';
 import type { MinerSnapshot } from '../../contract/miners';
@@ -46,6 +47,8 @@ export class RpcMinerSource implements MinerSource {
   async poll(signal?: AbortSignal): Promise<MinerSnapshot> {
     if (this.disposed) throw new AppError('UNAVAILABLE', 'the miner source is closed');
     const ac = new AbortController();
+    // Every call of the snapshot (two dozen, at once) listens to this signal: not a leak.
+    setMaxListeners(200, ac.signal);
     const onAbort = () => ac.abort();
     signal?.addEventListener('abort', onAbort, { once: true });
     if (signal?.aborted) ac.abort();

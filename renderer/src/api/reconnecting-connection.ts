@@ -14,7 +14,9 @@ import { createClient, type RpcClient } from '@contract/rpc-client';
  * - reconnecting: the link is down; attempt counts failures since it went down, nextRetryAtMs is
  *   when the next dial starts (null while dialing), cause says why the last attempt failed.
  * - closed: no automatic retry. 'unauthorized' when the web host refuses our credentials (the user
- *   reopens the printed URL, then retryNow works since the cookie is shared), 'disposed' at teardown.
+ *   reopens the printed URL, then retryNow works since the cookie is shared); 'gone' when nothing
+ *   has answered at the page's address for giveUpAfterMs (the host was stopped or restarted on
+ *   another port: this page's token and port will not come back); 'disposed' at teardown.
  */
 export type ConnectionState =
   | { readonly status: 'connecting' }
@@ -26,7 +28,7 @@ export type ConnectionState =
       readonly downSinceMs: number;
       readonly cause: AppError;
     }
-  | { readonly status: 'closed'; readonly reason: 'unauthorized' | 'disposed'; readonly cause?: AppError };
+  | { readonly status: 'closed'; readonly reason: 'unauthorized' | 'gone' | 'disposed'; readonly cause?: AppError; readonly downSinceMs?: number };
 
 export interface ReconnectingConnectionOptions {
   /** Opens one endpoint over the page's transport (see transport.ts). */
@@ -37,6 +39,12 @@ export interface ReconnectingConnectionOptions {
   helloTimeoutMs?: number;
   /** How long a call made while the link is down waits for it before failing with UNAVAILABLE. */
   waitForOpenMs?: number;
+  /**
+   * Give up (closed, 'gone') once every dial for this long failed because nothing answers at the
+   * address (the transport's UNAVAILABLE with details.reason 'unreachable'); 0 never. Default 15 s:
+   * a host restarted by a supervisor on the same port with the same token is back well before.
+   */
+  giveUpAfterMs?: number;
   /** Heartbeat period used to notice a link that hangs without closing; 0 disables. */
   livenessIntervalMs?: number;
   clock?: Clock;
@@ -80,6 +88,8 @@ export class ReconnectingConnection implements Disposable {
   private readonly waiters = new Set<Waiter>();
   private attempt = 0;
   private downSinceMs = 0;
+  /** Since when every dial found nothing at the address (0: the last one did not). */
+  private unreachableSinceMs = 0;
   private retryTimer: Disposable | undefined;
   private generation = 0;
   private started = false;
@@ -176,6 +186,7 @@ export class ReconnectingConnection implements Disposable {
     this.client = client;
     this.attempt = 0;
     this.downSinceMs = 0;
+    this.unreachableSinceMs = 0;
     this.clientDisposables.push(client.onDidClose((reason) => this.lost(client, reason)));
     this.setState({ status: 'open', sinceMs: this.clock.now() });
     for (const w of [...this.waiters]) w.resolve(client);
@@ -185,6 +196,18 @@ export class ReconnectingConnection implements Disposable {
   }
 
   private failed(err: AppError): void {
+    if (err.details?.reason === 'unreachable') {
+      const now = this.clock.now();
+      if (!this.unreachableSinceMs) this.unreachableSinceMs = now;
+      const giveUpMs = this.options.giveUpAfterMs ?? 15_000;
+      if (giveUpMs > 0 && now - this.unreachableSinceMs >= giveUpMs) {
+        this.setState({ status: 'closed', reason: 'gone', cause: err, downSinceMs: this.downSinceMs || this.unreachableSinceMs });
+        for (const w of [...this.waiters]) w.reject(err);
+        this.waiters.clear();
+        this.unreachableSinceMs = 0;
+        return;
+      }
+    } else this.unreachableSinceMs = 0;
     if (err.code === 'UNAUTHENTICATED') {
       this.setState({ status: 'closed', reason: 'unauthorized', cause: err });
       for (const w of [...this.waiters]) w.reject(err);

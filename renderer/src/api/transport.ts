@@ -163,6 +163,7 @@ function openSocketEndpoint({ timeoutMs }: OpenEndpointOptions): Promise<FrameEn
       }
       void probeAuth(loc).then((probe) => {
         if (probe === 'unauthorized') reject(unauthorized('HTTP 401'));
+        else if (probe === 'unreachable') reject(new AppError('UNAVAILABLE', `nothing answers at ${loc.host}`, { details: { reason: 'unreachable' } }));
         else reject(new AppError('UNAVAILABLE', `cannot reach the Drover web host at ${loc.host}`));
       });
     };

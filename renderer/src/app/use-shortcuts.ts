@@ -49,9 +49,17 @@ export function useShortcuts(actions: ShortcutActions): void {
     const onKeyDown = (e: KeyboardEvent) => {
       if (e.isComposing || e.defaultPrevented || e.repeat) return;
       const { typing, off } = typingTarget(e.target);
-      if (off) return;
       const a = ref.current;
       const ctrl = e.ctrlKey || e.metaKey;
+      // The one key a terminal gives up: Alt+1…9 switches pages from everywhere (README, Keyboard).
+      if (off) {
+        const page = e.altKey && !ctrl && !e.shiftKey && /^Digit[1-9]$/.test(e.code) ? PAGES.find((p) => p.digit === Number(e.code.slice(5))) : undefined;
+        if (page) {
+          a.navigate(page.id);
+          e.preventDefault();
+        }
+        return;
+      }
       let handled = true;
       if (ctrl && !e.altKey && !e.shiftKey && e.code === 'Comma') a.navigate('settings');
       else if (ctrl && !e.altKey && !e.shiftKey && e.code === 'KeyK') a.openHelp();

@@ -51,12 +51,13 @@ export function useConnectionText(): ConnectionText {
       }
       break;
     case 'closed':
-      status = state.reason === 'unauthorized' ? t('connection.status.unauthorized') : t('connection.status.disposed');
+      status = state.reason === 'unauthorized' ? t('connection.status.unauthorized') : state.reason === 'gone' ? t('connection.status.gone') : t('connection.status.disposed');
       break;
   }
 
   let hint: string | undefined;
   if (state.status === 'closed' && state.reason === 'unauthorized') hint = t('connection.hint.unauthorized');
+  else if (state.status === 'closed' && state.reason === 'gone') hint = t('connection.hint.gone');
   else if (state.status === 'reconnecting') hint = t(`connection.hint.${transport}`);
 
   return { state, tone, transport, transportLabel: t(`connection.transport.${transport}`), status, hint, retryInSeconds };

@@ -50,6 +50,7 @@ export const en = {
       disconnected: 'Disconnected · retry in {{seconds}} s',
       disconnectedDialing: 'Disconnected · retrying…',
       unauthorized: 'Not authorized',
+      gone: 'This console was restarted or stopped',
       disposed: 'Closed',
     },
     details: 'Connection',
@@ -68,7 +69,8 @@ export const en = {
       web: 'Check that `drover serve` is still running in its terminal. The page reconnects by itself and restores live views.',
       electron: 'The Drover main process is not answering. Drover reconnects by itself; if this lasts, restart Drover.',
       unauthorized:
-        'This page’s access token is not accepted (the server restarted, or the link is old). Open the URL printed by `drover serve` again, then press Retry now.',
+        'This console was restarted (this page’s access token is not accepted any more, or the link is old): open the new URL printed by `npm start` (or `drover serve`). Retry now tries this page’s address again.',
+      gone: 'This console was restarted: open the new URL printed by `npm start` (or `drover serve`). Nothing answers at this page’s address any more, so it stopped retrying; Retry now tries once more.',
     },
   },
   shortcuts: {

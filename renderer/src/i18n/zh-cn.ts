@@ -42,6 +42,7 @@ export const zhCN: Translation<typeof en> = {
       disconnected: '连接已断开 · {{seconds}} 秒后重试',
       disconnectedDialing: '连接已断开 · 正在重试…',
       unauthorized: '未授权',
+      gone: '此控制台已重启或已停止',
       disposed: '已关闭',
     },
     details: '连接',
@@ -59,7 +60,8 @@ export const zhCN: Translation<typeof en> = {
     hint: {
       web: '请确认 `drover serve` 仍在其终端中运行。页面会自动重连并恢复实时视图。',
       electron: 'Drover 主进程没有响应。Drover 会自动重连；如果持续如此，请重启 Drover。',
-      unauthorized: '此页面的访问令牌已不被接受（服务端已重启，或链接已过期）。请重新打开 `drover serve` 打印的网址，然后点击“立即重试”。',
+      unauthorized: '此控制台已重启（此页面的访问令牌已不被接受，或链接已过期）：请打开 `npm start`（或 `drover serve`）打印的新网址。“立即重试”会再次尝试此页面的地址。',
+      gone: '此控制台已重启：请打开 `npm start`（或 `drover serve`）打印的新网址。此页面的地址已无响应，因此已停止重试；“立即重试”会再试一次。',
     },
   },
   shortcuts: {

@@ -1,3 +1,4 @@
+import { ProblemItem } from './problem-item';
 import { CameraOutlined, CodeOutlined, DeleteOutlined, ReloadOutlined, UndoOutlined } from '@ant-design/icons';
 import type { BlockDevice, DomainDetails, InterfaceDevice, Snapshot, VcpuInfo } from '@contract/domains';
 import { Alert, Button, Descriptions, Drawer, Empty, Flex, Skeleton, Table, Tabs, Tag, Typography } from 'antd';
@@ -240,7 +241,7 @@ export function DetailsDrawer() {
             description={
               <ul className="drover-domain-problems">
                 {d.problems.map((p, i) => (
-                  <li key={i}>{p.message}</li>
+                  <ProblemItem key={i} problem={p} showDomain={false} />
                 ))}
               </ul>
             }

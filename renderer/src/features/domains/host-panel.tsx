@@ -1,3 +1,4 @@
+import { ProblemItem } from './problem-item';
 import { CodeOutlined, DeleteOutlined, EditOutlined, FilterOutlined, ReloadOutlined, SyncOutlined, WarningOutlined } from '@ant-design/icons';
 import type { DomainHostStatus } from '@contract/domains';
 import { App, Button, Flex, Popover, Tag, Tooltip, Typography } from 'antd';
@@ -111,9 +112,7 @@ export const HostCard = memo(function HostCard({ hostId, onEdit }: { hostId: str
             content={
               <ul className="drover-domain-problems">
                 {host.problems.map((p, i) => (
-                  <li key={i}>
-                    {p.domain && <Typography.Text code>{p.domain}</Typography.Text>} {p.message}
-                  </li>
+                  <ProblemItem key={i} problem={p} />
                 ))}
               </ul>
             }

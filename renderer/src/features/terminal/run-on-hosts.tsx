@@ -1,6 +1,6 @@
 import { CheckCircleFilled, ClockCircleOutlined, CloseCircleFilled, LoadingOutlined, MinusCircleFilled, PlayCircleOutlined, PlusOutlined, StopOutlined } from '@ant-design/icons';
 import type { HostRunResult } from '@contract/terminal';
-import { Button, Card, Checkbox, Col, Empty, Flex, Input, InputNumber, Popconfirm, Row, Space, Switch, Tag, Typography } from 'antd';
+import { Button, Card, Checkbox, Col, Empty, Flex, Input, InputNumber, Popconfirm, Row, Segmented, Space, Switch, Tag, Typography } from 'antd';
 import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNow } from '../../components/use-now';
@@ -8,7 +8,8 @@ import { useTerminal, useTerminalStore } from './terminal-hooks';
 import { hopLabel, routeLabel } from '@contract/ssh';
 import { selectProfiles, selectRecent, selectRun, selectRunDraft, selectTabs, type RunHost, type SshDestination } from './terminal-store';
 import { parseHopSpec } from './hop-spec';
-import { commandLineArgv, hasShellSyntax } from '@contract/shell-words';
+import { hasShellSyntax } from '@contract/shell-words';
+import { draftArgv, type RunMode } from './terminal-run';
 
 type Candidate = SshDestination & { readonly route: string };
 interface Group {
@@ -64,7 +65,8 @@ export function RunOnHosts() {
 
   const byRoute = useMemo(() => new Map(groups.flatMap((g) => g.items.map((c) => [c.route, c] as const))), [groups]);
   const selected = draft.selected.filter((r) => byRoute.has(r));
-  const parsed = commandLineArgv(draft.commandLine);
+  const mode: RunMode = draft.mode ?? 'argv';
+  const parsed = draftArgv(draft.commandLine, mode);
   const argv = parsed.ok ? parsed.argv : [];
   const canRun = selected.length > 0 && argv.length > 0 && !run?.running;
 
@@ -142,7 +144,23 @@ export function RunOnHosts() {
           </Card>
         </Col>
         <Col xs={24} lg={15} xxl={17}>
-          <Card size="small" title={t('terminal.run.command')} className="drover-run-command">
+          <Card
+            size="small"
+            title={t('terminal.run.command')}
+            className="drover-run-command"
+            extra={
+              <Segmented<RunMode>
+                size="small"
+                aria-label={t('terminal.run.mode')}
+                value={mode}
+                onChange={(v) => setDraft({ mode: v })}
+                options={[
+                  { value: 'argv', label: <span data-testid="run-mode-argv">{t('terminal.run.modeArgv')}</span> },
+                  { value: 'shell', label: <span data-testid="run-mode-shell">{t('terminal.run.modeShell')}</span> },
+                ]}
+              />
+            }
+          >
             <Input
               value={draft.commandLine}
               onChange={(e) => setDraft({ commandLine: e.target.value })}
@@ -166,10 +184,10 @@ export function RunOnHosts() {
                 <Typography.Text type="danger">{t(parsed.error === 'unterminated-double' ? 'terminal.run.unterminatedDouble' : 'terminal.run.unterminatedSingle')}</Typography.Text>
               )}
             </div>
-            <Typography.Paragraph type="secondary" className="drover-run-hint">
-              {t('terminal.run.argvHint')}
+            <Typography.Paragraph type="secondary" className="drover-run-hint" data-testid="run-mode-hint">
+              {t(mode === 'shell' ? 'terminal.run.modeShellHint' : 'terminal.run.argvHint')}
             </Typography.Paragraph>
-            {parsed.ok && hasShellSyntax(parsed.tokens) && (
+            {mode === 'argv' && parsed.ok && hasShellSyntax(parsed.tokens) && (
               <Typography.Paragraph type="warning" className="drover-run-hint" data-testid="run-shell-syntax">
                 {t('terminal.run.shellSyntax')}
               </Typography.Paragraph>

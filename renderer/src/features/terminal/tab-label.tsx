@@ -9,7 +9,7 @@ export function useTabName(): (tab: TerminalTab) => string {
   const { t } = useTranslation();
   return useCallback(
     (tab: TerminalTab) => {
-      const host = tab.target.kind === 'local' ? t('terminal.local') : tab.label;
+      const host = tab.name ?? (tab.target.kind === 'local' ? t('terminal.local') : tab.label);
       return tab.title && tab.title !== host ? `${host} · ${tab.title}` : host;
     },
     [t],
@@ -21,7 +21,7 @@ export function TabLabel({ tab, broadcastOn, receiving }: { tab: TerminalTab; br
   const { t } = useTranslation();
   const store = useTerminal();
   const name = useTabName()(tab);
-  const host = tab.target.kind === 'local' ? t('terminal.local') : tab.label;
+  const host = tab.name ?? (tab.target.kind === 'local' ? t('terminal.local') : tab.label);
   const tone =
     tab.status === 'running' ? 'ok' : tab.status === 'connecting' ? 'pending' : tab.status === 'failed' || (tab.exitCode ?? 0) !== 0 ? 'error' : 'ended';
   return (

@@ -24,7 +24,13 @@ export const ACK_BATCH_CHARS = 32 * 1024;
 /** Input is sent in pieces no larger than this (a big paste). */
 export const INPUT_CHUNK_CHARS = 64 * 1024;
 
-export type TerminalApi = Pick<AppApi['terminal'], 'open' | 'close' | 'output' | 'input' | 'resize' | 'ack'>;
+export type TerminalApi = Pick<AppApi['terminal'], 'open' | 'close' | 'output' | 'input' | 'resize' | 'ack'> & Partial<Pick<AppApi['terminal'], 'replay'>>;
+
+/** Who opens a session (the page's client id) and the tab's name, both kept by the service. */
+export interface OpenExtras {
+  readonly owner?: string | undefined;
+  readonly label?: string | undefined;
+}
 
 /**
  * Flow control, page side: characters are acknowledged only once the screen has parsed them,
@@ -121,7 +127,7 @@ export class TerminalAttachment implements Disposable {
   }
 
   /** Opens a session on target at the screen's size and attaches to its output. */
-  async connect(target: TerminalTarget): Promise<void> {
+  async connect(target: TerminalTarget, extras: OpenExtras = {}): Promise<void> {
     const gen = ++this.generation;
     const ctrl = new AbortController();
     this.opening = ctrl;
@@ -129,7 +135,10 @@ export class TerminalAttachment implements Disposable {
     const { cols, rows } = this.screen.size;
     let info: TerminalSession;
     try {
-      info = await this.api.open({ target, cols, rows }, { signal: ctrl.signal });
+      info = await this.api.open(
+        { target, cols, rows, ...(extras.owner ? { owner: extras.owner } : {}), ...(extras.label ? { label: extras.label } : {}) },
+        { signal: ctrl.signal },
+      );
     } catch (err) {
       if (this.generation !== gen) return;
       this.opening = null;
@@ -146,7 +155,32 @@ export class TerminalAttachment implements Disposable {
     }
     this.id = info.id;
     this.host.opened(info);
-    const id = info.id;
+    this.follow(info.id, gen, cols, rows);
+  }
+
+  /**
+   * Attaches to a session that already runs (a page that reloaded): writes its recent output
+   * (the service's replay buffer), then follows its output from there on.
+   */
+  async reattach(info: TerminalSession, owner?: string): Promise<void> {
+    const gen = ++this.generation;
+    this.host.connecting();
+    let replay: { data: string; truncated: boolean } = { data: '', truncated: false };
+    try {
+      if (this.api.replay) replay = await this.api.replay({ id: info.id, ...(owner ? { owner } : {}) });
+    } catch (err) {
+      if (this.generation !== gen) return;
+      this.host.openFailed(AppError.from(err));
+      return;
+    }
+    if (this.generation !== gen) return;
+    this.id = info.id;
+    this.host.opened(info);
+    if (replay.data) this.screen.write(replay.data, () => undefined);
+    this.follow(info.id, gen, info.cols, info.rows);
+  }
+
+  private follow(id: string, gen: number, cols: number, rows: number): void {
     this.output = this.api.output(
       { id },
       {

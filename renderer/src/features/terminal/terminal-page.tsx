@@ -1,10 +1,25 @@
-import { CodeOutlined, CopyOutlined, DesktopOutlined, DownOutlined, DownloadOutlined, NotificationOutlined, PlusOutlined, SearchOutlined, ClusterOutlined, SnippetsOutlined } from '@ant-design/icons';
+import {
+  CloseOutlined,
+  CodeOutlined,
+  CopyOutlined,
+  DesktopOutlined,
+  DownOutlined,
+  DownloadOutlined,
+  EditOutlined,
+  LinkOutlined,
+  NotificationOutlined,
+  PlusOutlined,
+  SearchOutlined,
+  ClusterOutlined,
+  SnippetsOutlined,
+} from '@ant-design/icons';
 import { App, Button, Dropdown, Empty, Segmented, Space, Tabs, Tooltip, type MenuProps } from 'antd';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useTerminal, useTerminalStore } from './terminal-hooks';
 import { routeLabel } from '@contract/ssh';
-import { selectActiveKey, selectActiveTab, selectBroadcast, selectProfiles, selectRecent, selectTabs, selectView, type TerminalView } from './terminal-store';
+import { selectActiveKey, selectActiveTab, selectBroadcast, selectOthers, selectProfiles, selectRecent, selectTabs, selectView, type TerminalTab, type TerminalView } from './terminal-store';
+import { RenameTabDialog, useCloseTab } from './tab-actions';
 import { NewTerminalDialog, type NewTerminalKind } from './new-terminal-dialog';
 import { RunOnHosts } from './run-on-hosts';
 import { TabLabel } from './tab-label';
@@ -48,6 +63,7 @@ export function TerminalPage() {
       </div>
       {view === 'terminals' ? <TerminalWorkspace onNew={setDialog} /> : <RunOnHosts />}
       {dialog && <NewTerminalDialog initialKind={dialog} onClose={() => setDialog(null)} />}
+      <RenameTabDialog />
     </div>
   );
 }
@@ -58,6 +74,7 @@ function NewTerminalButton({ onNew }: { onNew: (kind: NewTerminalKind) => void }
   const store = useTerminal();
   const profiles = useTerminalStore(selectProfiles);
   const recent = useTerminalStore(selectRecent);
+  const others = useTerminalStore(selectOthers);
   const items: MenuProps['items'] = [
     { key: 'local', icon: <DesktopOutlined />, label: t('terminal.localShell') },
     { key: 'ssh', icon: <CodeOutlined />, label: t('terminal.sshEllipsis') },
@@ -70,10 +87,30 @@ function NewTerminalButton({ onNew }: { onNew: (kind: NewTerminalKind) => void }
     ...(recent.length
       ? [{ type: 'divider' as const }, { type: 'group' as const, label: t('terminal.recentGroup'), children: recent.map((p) => ({ key: p.key, label: <span className="drover-mono">{p.name}</span> })) }]
       : []),
+    ...(others.length
+      ? [
+          { type: 'divider' as const },
+          {
+            type: 'group' as const,
+            label: t('terminal.others.group'),
+            children: others.map((o) => ({
+              key: `session:${o.id}`,
+              icon: <LinkOutlined aria-hidden />,
+              label: (
+                <span data-testid="terminal-other-session" data-session={o.id}>
+                  <span className="drover-mono">{o.label ?? (o.kind === 'local' ? t('terminal.local') : o.host)}</span>
+                  <span className="drover-term-menu-note"> · {o.attached > 0 ? t('terminal.others.attached') : t('terminal.others.detachedShort')}</span>
+                </span>
+              ),
+            })),
+          },
+        ]
+      : []),
   ];
   const onClick: MenuProps['onClick'] = ({ key }) => {
     if (key === 'local') store.getState().openTerminal({ kind: 'local' });
     else if (key === 'ssh') onNew('ssh');
+    else if (key.startsWith('session:')) store.getState().attachSession(key.slice('session:'.length));
     else {
       const d = [...profiles, ...recent].find((x) => x.key === key);
       if (d) store.getState().openTerminal({ kind: 'ssh', target: d.target, jumps: [...d.jumps] });
@@ -156,6 +193,7 @@ function TerminalWorkspace({ onNew }: { onNew: (kind: NewTerminalKind) => void }
   const tabs = useTerminalStore(selectTabs);
   const activeKey = useTerminalStore(selectActiveKey);
   const broadcast = useTerminalStore(selectBroadcast);
+  const closeTab = useCloseTab();
 
   if (tabs.length === 0) {
     return (
@@ -185,7 +223,7 @@ function TerminalWorkspace({ onNew }: { onNew: (kind: NewTerminalKind) => void }
         onChange={(k) => store.getState().activate(k)}
         onEdit={(k, action) => {
           if (action === 'add') onNew('local');
-          else if (typeof k === 'string') store.getState().closeTab(k);
+          else if (typeof k === 'string') void closeTab(k);
         }}
         addIcon={
           <Tooltip title={t('terminal.newTerminal')}>
@@ -194,7 +232,11 @@ function TerminalWorkspace({ onNew }: { onNew: (kind: NewTerminalKind) => void }
         }
         items={tabs.map((tab) => ({
           key: tab.key,
-          label: <TabLabel tab={tab} broadcastOn={broadcast !== null} receiving={broadcast?.includes(tab.key) ?? false} />,
+          label: (
+            <TabMenu tab={tab} onClose={() => void closeTab(tab.key)}>
+              <TabLabel tab={tab} broadcastOn={broadcast !== null} receiving={broadcast?.includes(tab.key) ?? false} />
+            </TabMenu>
+          ),
           closable: true,
           closeIcon: <span aria-label={t('terminal.closeTab')} data-testid={`terminal-tab-close-${tab.key}`} className="drover-term-tab-close">×</span>,
         }))}
@@ -206,5 +248,28 @@ function TerminalWorkspace({ onNew }: { onNew: (kind: NewTerminalKind) => void }
         ))}
       </div>
     </div>
+  );
+}
+
+/** Right-click on a tab: rename, duplicate, close. */
+function TabMenu({ tab, onClose, children }: { tab: TerminalTab; onClose: () => void; children: React.ReactNode }) {
+  const { t } = useTranslation();
+  const store = useTerminal();
+  const items: MenuProps['items'] = [
+    { key: 'rename', icon: <EditOutlined aria-hidden />, label: <span data-testid="terminal-tab-rename">{t('terminal.tab.rename')}</span>, extra: 'Ctrl+Shift+E' },
+    { key: 'duplicate', icon: <CopyOutlined aria-hidden />, label: <span data-testid="terminal-tab-duplicate">{t('terminal.tab.duplicate')}</span>, extra: 'Ctrl+Shift+D' },
+    { type: 'divider' },
+    { key: 'close', icon: <CloseOutlined aria-hidden />, label: <span data-testid="terminal-tab-menu-close">{t('terminal.tab.close')}</span> },
+  ];
+  const onClick: MenuProps['onClick'] = ({ key, domEvent }) => {
+    domEvent.stopPropagation();
+    if (key === 'rename') store.getState().requestRename(tab.key);
+    else if (key === 'duplicate') store.getState().duplicateTab(tab.key);
+    else if (key === 'close') onClose();
+  };
+  return (
+    <Dropdown menu={{ items, onClick }} trigger={['contextMenu']}>
+      <span data-testid={`terminal-tab-menu-${tab.key}`}>{children}</span>
+    </Dropdown>
   );
 }

@@ -1,5 +1,6 @@
 import type { AppError } from '@contract/errors';
 import { hopLabel, routeLabel, type Hop } from '@contract/ssh';
+import { commandLineArgv, type ShellToken } from '@contract/shell-words';
 import type { HostRunResult } from '@contract/terminal';
 import type { SshDestination } from './terminal-destinations';
 
@@ -33,9 +34,31 @@ export interface RunDraft {
   readonly timeoutSec: number;
   /** Hosts typed into the form (not from tabs or profiles). */
   readonly added: readonly SshDestination[];
+  /**
+   * argv: the line is split into arguments like a shell splits words (nothing of it is shell
+   * syntax on the host); shell: the whole line is one argument of `sh -c` on the host.
+   */
+  readonly mode: RunMode;
 }
 
-export const EMPTY_RUN_DRAFT: RunDraft = { selected: [], commandLine: '', timeoutSec: 60, added: [] };
+export type RunMode = 'argv' | 'shell';
+
+export const EMPTY_RUN_DRAFT: RunDraft = { selected: [], commandLine: '', timeoutSec: 60, added: [], mode: 'argv' };
+
+export type DraftArgv =
+  | { readonly ok: true; readonly argv: readonly string[]; readonly tokens: readonly ShellToken[] }
+  | { readonly ok: false; readonly error: 'unterminated-single' | 'unterminated-double' };
+
+/**
+ * The argv the service runs for a command line: split into words (argv mode), or
+ * `sh -c <line>` (shell mode; the service quotes every argument for the remote shell, so the line
+ * reaches sh byte for byte as one argument).
+ */
+export function draftArgv(line: string, mode: RunMode): DraftArgv {
+  if (mode === 'shell') return line.trim() ? { ok: true, argv: ['sh', '-c', line], tokens: [] } : { ok: true, argv: [], tokens: [] };
+  const parsed = commandLineArgv(line);
+  return parsed.ok ? { ok: true, argv: parsed.argv, tokens: parsed.tokens } : { ok: false, error: parsed.error };
+}
 
 /** The hosts of a run, once each: results are keyed by user@host:port, so the first route to a host wins. */
 export function runHosts(list: readonly { target: Hop; jumps: readonly Hop[] }[]): RunHost[] {

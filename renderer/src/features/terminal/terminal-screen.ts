@@ -28,6 +28,10 @@ export type ScreenRequest =
   | { kind: 'fontSize'; delta: number }
   | { kind: 'fontSizeReset' }
   | { kind: 'toggleBroadcast' }
+  | { kind: 'rename' }
+  | { kind: 'duplicate' }
+  | { kind: 'moveTab' }
+  | { kind: 'otherPane' }
   | { kind: 'find' }
   | { kind: 'pasteFallback' }
   | { kind: 'copied'; chars: number; source: 'key' | 'select' }

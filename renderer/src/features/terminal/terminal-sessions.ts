@@ -16,6 +16,8 @@ export interface TerminalTab {
   readonly target: TerminalTarget;
   /** "local", or user@host:port (with " via jump" when there are jump hosts). */
   readonly label: string;
+  /** The name the user gave the tab (kept by the service with the session); null: the label. */
+  readonly name: string | null;
   /** From the shell's title sequence (OSC 0/2); '' until one arrives. */
   readonly title: string;
   readonly status: TabStatus;
@@ -49,11 +51,12 @@ export function isEnded(tab: Pick<TerminalTab, 'status'>): boolean {
   return tab.status === 'exited' || tab.status === 'failed';
 }
 
-export function newTab(key: string, target: TerminalTarget): TerminalTab {
+export function newTab(key: string, target: TerminalTarget, name: string | null = null): TerminalTab {
   return {
     key,
     target,
     label: targetLabel(target),
+    name,
     title: '',
     status: 'connecting',
     sessionId: null,
@@ -83,6 +86,32 @@ export const CONNECTING: Partial<TerminalTab> = { status: 'connecting', error: n
 /** The service opened the session. */
 export function openedPatch(info: TerminalSession): Partial<TerminalTab> {
   return { sessionId: info.id, pid: info.pid, status: statusOf(info.state), title: '' };
+}
+
+/** The service's first title of a session (before the shell sets one): not worth showing. */
+export function initialTitle(target: TerminalTarget): string {
+  return target.kind === 'local' ? 'local' : shortHopLabel(target.target);
+}
+
+/** A session the page attaches to again (after a reload): its title unless it is the initial one. */
+export function reattachedPatch(info: TerminalSession, target: TerminalTarget): Partial<TerminalTab> {
+  return { sessionId: info.id, pid: info.pid, status: statusOf(info.state), title: info.title === initialTitle(target) ? '' : info.title };
+}
+
+/** A user-given tab name: trimmed, at most 128 characters; empty means none. */
+export function cleanName(name: string): string | null {
+  const n = name.replace(/\s+/g, ' ').trim().slice(0, 128);
+  return n ? n : null;
+}
+
+/**
+ * Which live sessions of the service a page that just loaded takes back as tabs: those it owned
+ * (its client id survives a reload in sessionStorage), oldest first, never one a tab already
+ * shows. Another window's sessions, and those of a window that closed (kept by the service for a
+ * while), are offered instead (TerminalState.others), not taken.
+ */
+export function sessionsToAdopt<S extends Pick<TerminalSession, 'id' | 'owner' | 'target' | 'createdAtMs'>>(sessions: readonly S[], clientId: string, shown: ReadonlySet<string>): S[] {
+  return sessions.filter((s) => s.target && !shown.has(s.id) && s.owner === clientId).sort((a, b) => (a.createdAtMs ?? 0) - (b.createdAtMs ?? 0));
 }
 
 /** A state event of the session (first on every attach, then on every change). */

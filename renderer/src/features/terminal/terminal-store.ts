@@ -3,16 +3,32 @@ import { AppError } from '@contract/errors';
 import type { AppApi } from '@contract/index';
 import type { Disposable } from '@contract/lifecycle';
 import type { Hop } from '@contract/ssh';
-import { TerminalTargetSchema } from '@contract/terminal';
+import { TerminalTargetSchema, type TerminalBusy, type TerminalLiveData, type TerminalLiveSession, type TerminalTarget } from '@contract/terminal';
 import type { z } from 'zod';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { ReconnectingConnection } from '../../api/reconnecting-connection';
+import { createLiveStore, type LiveStore } from '../../stores/live-store';
 import type { ToastStore } from '../../stores/toast-store';
 import { TerminalAttachment } from './terminal-attach';
 import { addRecent, profileDestinations, readRecent, type SshDestination } from './terminal-destinations';
 import { cancelledRun, EMPTY_RUN_DRAFT, endedRun, runHosts, startedRun, withResult, type RunDraft, type RunState } from './terminal-run';
 import type { ScreenFactory, TerminalScreen } from './terminal-screen';
-import { CONNECTING, endTab, findTab, isEnded, newTab, openedPatch, patchTab, reconnectNote, removeTab, sessionPatch, type TerminalTab } from './terminal-sessions';
+import {
+  cleanName,
+  clockTime,
+  CONNECTING,
+  endTab,
+  findTab,
+  isEnded,
+  newTab,
+  patchTab,
+  reattachedPatch,
+  reconnectNote,
+  removeTab,
+  sessionPatch,
+  sessionsToAdopt,
+  type TerminalTab,
+} from './terminal-sessions';
 import {
   broadcastTo,
   browserPrefsStorage,
@@ -59,14 +75,30 @@ export interface TerminalState {
   readonly run: RunState | null;
   readonly runDraft: RunDraft;
   readonly view: TerminalView;
+  /** Sessions the service holds that no tab of this page shows (another window's, or closed tabs' in their grace time). */
+  readonly others: readonly TerminalLiveSession[];
+  /** The service's session list arrived and the sessions of before a reload were taken back. */
+  readonly restored: boolean;
+  /** The tab whose rename dialog is open. */
+  readonly renaming: string | null;
 
   /**
    * Opens a tab on `target` (a local shell or an SSH destination), makes it the active tab and,
    * unless told otherwise, shows the terminal page (#/terminal). Returns the tab key, or null
    * when the target is invalid (reported as a toast). For other pages: one click, one call.
    */
-  openTerminal(target: TerminalTargetInput, options?: { navigate?: boolean; activate?: boolean }): string | null;
+  openTerminal(target: TerminalTargetInput, options?: { navigate?: boolean; activate?: boolean; name?: string | null }): string | null;
   closeTab(key: string): void;
+  /** Whether closing the tab would end a running program (asked of the service; null when it has no running session). */
+  busy(key: string): Promise<TerminalBusy | null>;
+  /** Takes a session the service holds into a new tab (with its recent output). */
+  attachSession(id: string, options?: { activate?: boolean }): string | null;
+  /** Names the tab ('' for the default); the service keeps the name with the session. */
+  renameTab(key: string, name: string): void;
+  /** A new session on the same target, in a new tab next to it. */
+  duplicateTab(key: string): string | null;
+  /** Opens (key) or closes (null) the rename dialog. */
+  requestRename(key: string | null): void;
   /** A new session in the same tab, keeping the scrollback (SSH reconnect, local restart). */
   reconnect(key: string): void;
   /** Gives up waiting for a session that is still opening. */
@@ -109,6 +141,37 @@ export interface TerminalStoreDeps {
    * would run the command a second time).
    */
   link?: Pick<ReconnectingConnection, 'onDidChangeState' | 'state'>;
+  /** This page's id (kept across reloads in sessionStorage): sessions it opened come back after a reload. */
+  clientId?: string;
+  /** How frames of the live session list are applied (one per animation frame by default). */
+  liveSchedule?: (flush: () => void) => void;
+  /**
+   * Where beforeunload is watched (the window by default): closing or reloading the page while a
+   * session runs asks first. A reload takes the sessions back, but the browser cannot tell a
+   * reload from a close, and a closed window's sessions end a minute later.
+   */
+  unloadTarget?: Pick<EventTarget, 'addEventListener' | 'removeEventListener'> | null;
+}
+
+/** Sessions that closing the page would leave (and, after a minute, end). */
+export function liveTabCount(tabs: readonly TerminalTab[]): number {
+  return tabs.filter((t) => t.status === 'running' || t.status === 'connecting').length;
+}
+
+/** The page's client id: kept in sessionStorage, so a reload keeps it and another window has its own. */
+export function pageClientId(): string {
+  const fresh = () => (typeof crypto !== 'undefined' && 'randomUUID' in crypto ? crypto.randomUUID() : `c${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`);
+  try {
+    const k = 'drover.terminal.client';
+    let id = window.sessionStorage.getItem(k);
+    if (!id || !/^[A-Za-z0-9-]{1,64}$/.test(id)) {
+      id = fresh();
+      window.sessionStorage.setItem(k, id);
+    }
+    return id;
+  } catch {
+    return fresh();
+  }
 }
 
 /** One tab's session link and the screen subscriptions of the tab. */
@@ -133,11 +196,26 @@ export function createTerminalStore(deps: TerminalStoreDeps): TerminalStore {
       if (window.location.hash !== '#/terminal') window.location.hash = '#/terminal';
     });
   const records = new Map<string, TabRecord>();
+  const clientId = deps.clientId ?? pageClientId();
   const saved = storage.read();
   let tabSeq = 0;
   let runSeq = 0;
   let runSub: Disposable | null = null;
   let linkSub: Disposable | undefined;
+  /** A tab was opened by hand before the session list arrived: nothing is taken back automatically. */
+  let openedHere = false;
+  let live: LiveStore<TerminalLiveData> | undefined;
+  const liveSessions = (): TerminalLiveSession[] => Object.values(live?.getState().data.sessions ?? {});
+  /** Recomputes `others` (the service's sessions no tab shows). */
+  const refreshOthers = () => {
+    const shown = new Set(store.getState().tabs.map((t) => t.sessionId));
+    const others = liveSessions()
+      .filter((x) => !shown.has(x.id) && x.state !== 'starting')
+      .sort((a, b) => (a.createdAtMs ?? 0) - (b.createdAtMs ?? 0));
+    const prev = store.getState().others;
+    if (prev.length === others.length && prev.every((p, i) => p === others[i])) return;
+    store.setState({ others });
+  };
 
   const report = (err: unknown, action: 'openTerminal' | 'closeTerminal' | 'terminalInput' | 'runOnHosts' | 'loadTunnelTargets') => toasts.getState().reportError(err, action);
 
@@ -161,7 +239,7 @@ export function createTerminalStore(deps: TerminalStoreDeps): TerminalStore {
         screen,
         {
           connecting: () => patch(key, CONNECTING),
-          opened: (info) => patch(key, openedPatch(info)),
+          opened: (info) => patch(key, reattachedPatch(info, tabOf(key)?.target ?? info.target ?? { kind: 'local' })),
           event: (e) => {
             if (e.kind === 'title') patch(key, { title: e.title });
             else {
@@ -184,7 +262,30 @@ export function createTerminalStore(deps: TerminalStoreDeps): TerminalStore {
     const connect = (key: string) => {
       const rec = records.get(key);
       const tab = tabOf(key);
-      if (rec && tab) void rec.attachment.connect(tab.target);
+      if (rec && tab) void rec.attachment.connect(tab.target, { owner: clientId, label: tab.name ?? undefined });
+    };
+
+    /** A tab with its screen and attachment (not connected yet). */
+    const addTab = (target: TerminalTarget, name: string | null, activate: boolean): string => {
+      const key = `t${++tabSeq}`;
+      const screen = deps.createScreen({ key, prefs: get().prefs });
+      const rec: TabRecord = { attachment: attachmentFor(key, screen), subs: [] };
+      records.set(key, rec);
+      rec.subs.push(screen.onInput((data) => get().input(key, data)));
+      rec.subs.push(screen.onResize(({ cols, rows }) => get().resize(key, cols, rows)));
+      rec.subs.push(
+        screen.onDidRequest((r) => {
+          const prefs = prefsForRequest(get().prefs, r);
+          if (prefs) get().setPrefs(prefs);
+          else if (r.kind === 'toggleBroadcast') {
+            if (get().broadcast) get().stopBroadcast();
+            else get().startBroadcast();
+          } else if (r.kind === 'rename') get().requestRename(key);
+          else if (r.kind === 'duplicate') get().duplicateTab(key);
+        }),
+      );
+      set((s) => ({ tabs: [...s.tabs, newTab(key, target, name)], ...(activate ? { activeKey: key, view: 'terminals' as const } : {}) }));
+      return key;
     };
 
     return {
@@ -198,6 +299,9 @@ export function createTerminalStore(deps: TerminalStoreDeps): TerminalStore {
       run: null,
       runDraft: EMPTY_RUN_DRAFT,
       view: 'terminals',
+      others: [],
+      restored: false,
+      renaming: null,
 
       openTerminal(input, options = {}) {
         const parsedTarget = TerminalTargetSchema.safeParse(input);
@@ -206,24 +310,8 @@ export function createTerminalStore(deps: TerminalStoreDeps): TerminalStore {
           return null;
         }
         const target = parsedTarget.data;
-        const key = `t${++tabSeq}`;
-        const screen = deps.createScreen({ key, prefs: get().prefs });
-        const rec: TabRecord = { attachment: attachmentFor(key, screen), subs: [] };
-        records.set(key, rec);
-        rec.subs.push(screen.onInput((data) => get().input(key, data)));
-        rec.subs.push(screen.onResize(({ cols, rows }) => get().resize(key, cols, rows)));
-        rec.subs.push(
-          screen.onDidRequest((r) => {
-            const prefs = prefsForRequest(get().prefs, r);
-            if (prefs) get().setPrefs(prefs);
-            else if (r.kind === 'toggleBroadcast') {
-              if (get().broadcast) get().stopBroadcast();
-              else get().startBroadcast();
-            }
-          }),
-        );
-        const activate = options.activate ?? true;
-        set((s) => ({ tabs: [...s.tabs, newTab(key, target)], ...(activate ? { activeKey: key, view: 'terminals' as const } : {}) }));
+        openedHere = true;
+        const key = addTab(target, options.name ?? null, options.activate ?? true);
         const recent = addRecent(get().recent, target);
         if (recent !== get().recent) {
           set({ recent });
@@ -242,6 +330,51 @@ export function createTerminalStore(deps: TerminalStoreDeps): TerminalStore {
         for (const d of rec.subs) d.dispose();
         rec.attachment.screen.dispose();
         set((s) => ({ tabs: removeTab(s.tabs, key), ...viewAfterClose(s, s.tabs.map((t) => t.key), key) }));
+      },
+
+      async busy(key) {
+        const tab = tabOf(key);
+        if (!tab?.sessionId || tab.status !== 'running') return null;
+        try {
+          return await api.terminal.busy({ id: tab.sessionId });
+        } catch {
+          return { busy: 'unknown', how: 'the service did not answer' };
+        }
+      },
+
+      attachSession(id, options = {}) {
+        const info = liveSessions().find((x) => x.id === id);
+        if (!info?.target || get().tabs.some((t) => t.sessionId === id)) return null;
+        const target = info.target;
+        const key = addTab(target, info.label ?? null, options.activate ?? true);
+        const rec = records.get(key)!;
+        void rec.attachment.reattach(info, clientId).then(() => {
+          if (rec.attachment.sessionId === id) rec.attachment.screen.note(`[reattached · ${clockTime(now())}]`, 'info');
+        });
+        refreshOthers();
+        return key;
+      },
+
+      renameTab(key, raw) {
+        const tab = tabOf(key);
+        if (!tab) return;
+        const name = cleanName(raw);
+        patch(key, { name });
+        if (tab.sessionId) {
+          api.terminal.rename({ id: tab.sessionId, label: name ?? '' }).catch((err: unknown) => {
+            if (!(err instanceof AppError && err.code === 'NOT_FOUND')) report(err, 'terminalInput');
+          });
+        }
+      },
+
+      duplicateTab(key) {
+        const tab = tabOf(key);
+        if (!tab) return null;
+        return get().openTerminal(tab.target, { name: tab.name });
+      },
+
+      requestRename(key) {
+        set({ renaming: key && records.has(key) ? key : null });
       },
 
       reconnect(key) {
@@ -356,6 +489,43 @@ export function createTerminalStore(deps: TerminalStoreDeps): TerminalStore {
     };
   });
 
+  if (typeof api.terminal.live === 'function') {
+    live = createLiveStore<TerminalLiveData>({
+      subscribe: (observer) => api.terminal.live(null, observer),
+      initial: { sessions: {} },
+      ...(deps.link ? { link: deps.link } : {}),
+      ...(deps.liveSchedule ? { schedule: deps.liveSchedule } : {}),
+      // The list only helps; tabs work without it (an older service, or the link down).
+      onError: () => undefined,
+    });
+    const onLive = () => {
+      const l = live!.getState();
+      if (l.fresh && !store.getState().restored) {
+        store.setState({ restored: true });
+        if (!openedHere) {
+          const shown = new Set(store.getState().tabs.flatMap((t) => (t.sessionId ? [t.sessionId] : [])));
+          const adopt = sessionsToAdopt(liveSessions(), clientId, shown);
+          adopt.forEach((x, i) => store.getState().attachSession(x.id, { activate: i === adopt.length - 1 }));
+        }
+      }
+      refreshOthers();
+    };
+    live.subscribe(onLive);
+    store.subscribe((s, prev) => {
+      if (s.tabs !== prev.tabs) refreshOthers();
+    });
+    onLive();
+  }
+
+  const unloadTarget = deps.unloadTarget !== undefined ? deps.unloadTarget : typeof window !== 'undefined' ? window : null;
+  const onBeforeUnload = (e: Event) => {
+    if (liveTabCount(store.getState().tabs) === 0) return;
+    e.preventDefault();
+    // Older browsers (and Electron's will-prevent-unload) look at returnValue.
+    if (typeof BeforeUnloadEvent !== 'undefined' && e instanceof BeforeUnloadEvent) e.returnValue = '';
+  };
+  unloadTarget?.addEventListener('beforeunload', onBeforeUnload);
+
   if (deps.link) {
     linkSub = deps.link.onDidChangeState((state) => {
       if (state.status === 'open' || !store.getState().run?.running) return;
@@ -369,7 +539,9 @@ export function createTerminalStore(deps: TerminalStoreDeps): TerminalStore {
 
   return Object.assign(store, {
     dispose() {
+      unloadTarget?.removeEventListener('beforeunload', onBeforeUnload);
       linkSub?.dispose();
+      live?.dispose();
       runSub?.dispose();
       for (const key of [...records.keys()]) store.getState().closeTab(key);
     },
@@ -386,3 +558,6 @@ export const selectRunDraft = (s: TerminalState): RunDraft => s.runDraft;
 export const selectView = (s: TerminalState): TerminalView => s.view;
 export const selectProfiles = (s: TerminalState): readonly SshDestination[] => s.profiles;
 export const selectRecent = (s: TerminalState): readonly SshDestination[] => s.recent;
+export const selectOthers = (s: TerminalState): readonly TerminalLiveSession[] => s.others;
+export const selectRestored = (s: TerminalState): boolean => s.restored;
+export const selectRenaming = (s: TerminalState): string | null => s.renaming;

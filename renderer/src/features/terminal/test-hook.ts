@@ -5,6 +5,8 @@ export interface TerminalTabInfo {
   key: string;
   kind: 'local' | 'ssh';
   label: string;
+  /** The name the user gave the tab, or null. */
+  name: string | null;
   title: string;
   status: string;
   sessionId: string | null;
@@ -60,6 +62,7 @@ export function installTerminalTestHook(store: TerminalStore): void {
           key: t.key,
           kind: t.target.kind,
           label: t.label,
+          name: t.name,
           title: t.title,
           status: t.status,
           sessionId: t.sessionId,

@@ -306,6 +306,9 @@ export class XtermScreen implements TerminalScreen {
   /** Drover's keys inside the terminal; everything else goes to the program. */
   private onKey(e: KeyboardEvent): boolean {
     const ctrl = e.ctrlKey || e.metaKey;
+    // Alt+1…9 always belongs to the app (page switch, see app/use-shortcuts.ts), never the shell:
+    // xterm.js leaves it alone and the window's handler gets it. Esc, then the digit, is the shell's Meta+digit.
+    if (e.altKey && !ctrl && !e.shiftKey && /^Digit[1-9]$/.test(e.code)) return false;
     if (!ctrl || e.altKey) return true;
     const down = e.type === 'keydown';
     const code = e.code;
@@ -326,6 +329,23 @@ export class XtermScreen implements TerminalScreen {
           return false;
         case 'KeyB':
           if (down) this.requestEmitter.fire({ kind: 'toggleBroadcast' });
+          e.preventDefault();
+          return false;
+        case 'KeyE':
+          if (down) this.requestEmitter.fire({ kind: 'rename' });
+          e.preventDefault();
+          return false;
+        case 'KeyD':
+          if (down) this.requestEmitter.fire({ kind: 'duplicate' });
+          e.preventDefault();
+          return false;
+        case 'KeyM':
+          if (down) this.requestEmitter.fire({ kind: 'moveTab' });
+          e.preventDefault();
+          return false;
+        case 'ArrowLeft':
+        case 'ArrowRight':
+          if (down) this.requestEmitter.fire({ kind: 'otherPane' });
           e.preventDefault();
           return false;
         case 'Equal':

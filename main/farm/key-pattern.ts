@@ -1,9 +1,13 @@
 import { NETBOOT_KEY_VARIABLES, type NetbootKeyVariable } from '../contract/netboot';
-import { macForms } from '../farm/mac-address';
+import { macForms } from './mac-address';
 
 /**
- * etcd key patterns such as "/farm/dc/{uuid}/config" and "/farm/workers/{mac}/env", compiled
- * once. MAC forms come from main/farm/mac-address.ts (colon, hyphen, bare, upper-case colon).
+ * The farm's etcd key patterns such as "/farm/dc/{uuid}/config" and "/farm/workers/{mac}/env",
+ * compiled once: the one reading of a pattern string for the netboot responder and the etcd
+ * page's farm view (main/etcd/farm-keys.ts builds on compileKeyPattern), so a pattern means the
+ * same key in both places. MAC forms come from mac-address.ts: {mac} (lower-case colons),
+ * {macHyphen}, {macBare}, {macUpper}; {mac:colon}, {mac:hyphen}, {mac:bare} and {mac:upper} are
+ * the same variables spelled the etcd page's way.
  */
 
 export type KeyPart = { readonly text: string } | { readonly variable: NetbootKeyVariable };
@@ -16,6 +20,7 @@ export interface EtcdKeyPattern {
 
 const KNOWN = new Set<string>(NETBOOT_KEY_VARIABLES);
 export const MAC_KEY_VARIABLES: readonly NetbootKeyVariable[] = ['mac', 'macHyphen', 'macBare', 'macUpper'];
+const ALIASES: Readonly<Record<string, NetbootKeyVariable>> = { 'mac:colon': 'mac', 'mac:hyphen': 'macHyphen', 'mac:bare': 'macBare', 'mac:upper': 'macUpper' };
 
 export function compileKeyPattern(source: string): { ok: true; pattern: EtcdKeyPattern } | { ok: false; error: string } {
   if ([...source].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)) return { ok: false, error: 'an etcd key pattern cannot contain control characters' };
@@ -33,8 +38,9 @@ export function compileKeyPattern(source: string): { ok: true; pattern: EtcdKeyP
     if (open > i) parts.push({ text: source.slice(i, open) });
     const close = source.indexOf('}', open + 1);
     if (close < 0) return { ok: false, error: `"{" at character ${open + 1} is not closed` };
-    const name = source.slice(open + 1, close);
-    if (!KNOWN.has(name)) return { ok: false, error: `unknown variable {${name}}; known: ${NETBOOT_KEY_VARIABLES.map((v) => `{${v}}`).join(', ')}` };
+    const written = source.slice(open + 1, close);
+    const name = ALIASES[written] ?? written;
+    if (!KNOWN.has(name)) return { ok: false, error: `unknown variable {${written}}; known: ${NETBOOT_KEY_VARIABLES.map((v) => `{${v}}`).join(', ')}` };
     const variable = name as NetbootKeyVariable;
     parts.push({ variable });
     variables.add(variable);

@@ -1,0 +1,239 @@
+import { randomBytes } from 'node:crypto';
+import type { Locator, Page } from '@playwright/test';
+import { startSshd, type SshdHandle } from '../harness/index';
+import '../bench/support/terminal-hook';
+import { expect, startDrover, test, type DroverServer } from './fixtures';
+
+// Terminal tabs survive a reload of the page (the service keeps the sessions and a bounded replay
+// buffer of each), closing a tab with a running job asks first, closing the page with live
+// sessions asks first, tabs can be renamed (the name comes back after the reload) and
+// duplicated, and Alt+digit switches pages from inside a terminal. Real `drover serve`, real
+// node-pty, real sshd, Chromium.
+
+test.describe.configure({ mode: 'serial' });
+
+let sshd: SshdHandle;
+
+test.beforeAll(async () => {
+  sshd = await startSshd({ extraConfig: ['AcceptEnv LANG LC_*'] });
+});
+
+test.afterAll(async () => {
+  await sshd?.stop();
+});
+
+const marker = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;
+
+type TabInfo = ReturnType<NonNullable<Window['__droverTerminals']>['tabs']>[number];
+
+async function openTerminalPage(page: Page, drover: DroverServer) {
+  await page.goto(`${drover.url}#/terminal`);
+  await expect(page.getByTestId('connection-indicator')).toHaveAttribute('data-status', 'open');
+  await expect(page.getByTestId('terminal-page')).toBeVisible();
+  await page.waitForFunction(() => window.__droverTerminals !== undefined);
+}
+
+const tabs = (page: Page): Promise<TabInfo[]> => page.evaluate(() => window.__droverTerminals!.tabs());
+const text = (page: Page, key: string): Promise<string> => page.evaluate((k) => window.__droverTerminals!.text(k), key);
+
+async function activeTab(page: Page): Promise<TabInfo> {
+  const key = await page.evaluate(() => window.__droverTerminals!.activeKey());
+  const t = (await tabs(page)).find((x) => x.key === key);
+  if (!t) throw new Error('no active terminal tab');
+  return t;
+}
+
+async function waitRunning(page: Page): Promise<TabInfo> {
+  const trust = page.getByTestId('hostkey-trust');
+  await expect
+    .poll(
+      async () => {
+        if (await trust.isVisible()) await trust.click();
+        return (await activeTab(page)).status;
+      },
+      { timeout: 30_000 },
+    )
+    .toBe('running');
+  const key = (await activeTab(page)).key;
+  await expect.poll(async () => (await text(page, key)).split('\n').pop() ?? '', { timeout: 15_000 }).toMatch(/[#$]\s*$/);
+  return activeTab(page);
+}
+
+function terminalInput(page: Page): Locator {
+  return page.locator('.drover-term-pane.is-active .xterm-helper-textarea');
+}
+
+async function typeLine(page: Page, line: string) {
+  await terminalInput(page).focus();
+  await page.keyboard.type(line);
+  await page.keyboard.press('Enter');
+}
+
+async function expectOutput(page: Page, key: string, expected: RegExp, timeout = 10_000) {
+  await expect.poll(() => text(page, key), { timeout }).toMatch(expected);
+}
+
+async function openLocal(page: Page): Promise<TabInfo> {
+  const before = (await tabs(page)).length;
+  const empty = page.getByTestId('terminal-empty-local');
+  if (await empty.isVisible()) await empty.click();
+  else await page.getByTestId('terminal-new-local').click();
+  await expect.poll(async () => (await tabs(page)).length).toBe(before + 1);
+  return waitRunning(page);
+}
+
+async function openSsh(page: Page): Promise<TabInfo> {
+  const before = (await tabs(page)).length;
+  const empty = page.getByTestId('terminal-empty-ssh');
+  if (await empty.isVisible()) await empty.click();
+  else await page.getByTestId('terminal-new-ssh').click();
+  const dialog = page.getByTestId('new-terminal-dialog');
+  await expect(dialog).toBeVisible();
+  await page.getByTestId('new-terminal-user').fill(sshd.user);
+  await page.getByTestId('new-terminal-host').fill(sshd.host);
+  await page.getByTestId('new-terminal-port').fill(String(sshd.port));
+  await page.getByTestId('new-terminal-identity').fill(sshd.clientKeyPath);
+  await page.getByTestId('new-terminal-open').click();
+  await expect(dialog).toBeHidden();
+  await expect.poll(async () => (await tabs(page)).length).toBe(before + 1);
+  return waitRunning(page);
+}
+
+/** Closes every tab, confirming where a program still runs. */
+async function closeAllTabs(page: Page) {
+  for (const t of await tabs(page)) {
+    await page.getByTestId(`terminal-tab-${t.key}`).click();
+    await page.getByTestId(`terminal-tab-close-${t.key}`).click();
+    const confirm = page.getByTestId('terminal-close-confirm');
+    await expect.poll(async () => (await confirm.isVisible()) || !(await tabs(page)).some((x) => x.key === t.key)).toBe(true);
+    if (await confirm.isVisible()) await confirm.click();
+  }
+  await expect.poll(async () => (await tabs(page)).length).toBe(0);
+}
+
+test('reload: a local and an SSH tab come back with their scrollback and names; closing the page asked first', async ({ page, drover, pageErrors }) => {
+  await openTerminalPage(page, drover);
+  const local = await openLocal(page);
+  const m1 = marker('loc');
+  await typeLine(page, `echo ${m1} $((6*7))`);
+  await expectOutput(page, local.key, new RegExp(`${m1} 42`));
+
+  // Rename through the keyboard (Ctrl+Shift+E in the terminal).
+  await terminalInput(page).focus();
+  await page.keyboard.press('Control+Shift+E');
+  await page.getByTestId('terminal-rename-input').fill('build box');
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId(`terminal-tab-${local.key}`)).toContainText('build box');
+
+  const ssh = await openSsh(page);
+  const m2 = marker('ssh');
+  await typeLine(page, `echo ${m2} $((7*8))`);
+  await expectOutput(page, ssh.key, new RegExp(`${m2} 56`));
+  const sessionsBefore = (await tabs(page)).map((t) => t.sessionId).sort();
+
+  // Leaving the page with live sessions asks (beforeunload); accepting reloads.
+  const asked: string[] = [];
+  page.on('dialog', (d) => {
+    asked.push(d.type());
+    void d.accept();
+  });
+  await page.reload();
+  await expect(page.getByTestId('connection-indicator')).toHaveAttribute('data-status', 'open');
+  await page.waitForFunction(() => window.__droverTerminals !== undefined);
+  expect(asked).toContain('beforeunload');
+
+  await expect.poll(async () => (await tabs(page)).map((t) => t.status), { timeout: 15_000 }).toEqual(['running', 'running']);
+  const after = await tabs(page);
+  expect(after.map((t) => t.sessionId).sort()).toEqual(sessionsBefore);
+  const [l, s] = after;
+  expect(l).toMatchObject({ kind: 'local', name: 'build box' });
+  expect(s).toMatchObject({ kind: 'ssh', label: expect.stringContaining(`${sshd.user}@${sshd.host}:${sshd.port}`) });
+  await expect(page.getByTestId(`terminal-tab-${l!.key}`)).toContainText('build box');
+  await expect(page.getByTestId(`terminal-tab-${s!.key}`)).toContainText(`${sshd.user}@${sshd.host}:${sshd.port}`);
+  await expectOutput(page, l!.key, new RegExp(`${m1} 42`));
+  await expectOutput(page, s!.key, new RegExp(`${m2} 56`));
+
+  // The sessions are live, not a picture: typing into the SSH tab runs on the host.
+  await page.getByTestId(`terminal-tab-${s!.key}`).click();
+  const m3 = marker('again');
+  await typeLine(page, `echo ${m3} $((8*9))`);
+  await expectOutput(page, s!.key, new RegExp(`${m3} 72`));
+  await page.screenshot({ path: test.info().outputPath('terminal-after-reload.png') });
+
+  await closeAllTabs(page);
+  expect(pageErrors).toEqual([]);
+});
+
+test('closing a tab with a running job asks and names it; at the prompt it closes at once; duplicate opens the same host', async ({ page, drover, pageErrors }) => {
+  await openTerminalPage(page, drover);
+  const local = await openLocal(page);
+  await typeLine(page, 'sleep 300');
+  await page.getByTestId(`terminal-tab-close-${local.key}`).click();
+  const busy = page.getByTestId('terminal-close-busy');
+  await expect(busy).toBeVisible();
+  await expect(busy).toHaveAttribute('data-busy', 'yes');
+  await expect(busy).toContainText('sleep is still running');
+  await page.screenshot({ path: test.info().outputPath('terminal-close-busy.png') });
+  await page.getByTestId('terminal-close-keep').click();
+  await expect(busy).toBeHidden();
+  expect((await tabs(page)).map((t) => t.key)).toEqual([local.key]);
+
+  // SSH: the same question, found out on the host.
+  const ssh = await openSsh(page);
+  await typeLine(page, 'sleep 300');
+  await page.getByTestId(`terminal-tab-close-${ssh.key}`).click();
+  await expect(busy).toBeVisible();
+  await expect(busy).toContainText('sleep is still running');
+  await page.getByTestId('terminal-close-confirm').click();
+  await expect.poll(async () => (await tabs(page)).map((t) => t.key)).toEqual([local.key]);
+
+  // Duplicate from the tab's menu (right click): a second session on the same target.
+  await page.getByTestId(`terminal-tab-${local.key}`).click({ button: 'right' });
+  await page.getByTestId('terminal-tab-duplicate').click();
+  await expect.poll(async () => (await tabs(page)).length).toBe(2);
+  const dup = await waitRunning(page);
+  expect(dup.kind).toBe('local');
+  expect(dup.sessionId).not.toBe(local.sessionId);
+  // At its prompt: closes without a question.
+  await page.getByTestId(`terminal-tab-close-${dup.key}`).click();
+  await expect.poll(async () => (await tabs(page)).length).toBe(1);
+  await expect(busy).toBeHidden();
+
+  // Alt+digit goes to the app even from inside the terminal (Alt+1: Tunnels).
+  await page.getByTestId(`terminal-tab-${local.key}`).click();
+  await terminalInput(page).focus();
+  await page.keyboard.press('Alt+1');
+  await expect(page).toHaveURL(/#\/tunnels/);
+  await page.keyboard.press('Alt+2');
+  await expect(page).toHaveURL(/#\/terminal/);
+
+  await closeAllTabs(page);
+  expect(pageErrors).toEqual([]);
+});
+
+test('a console restarted on another port: the old page says so plainly and stops retrying', async ({ page, pageErrors }) => {
+  const first = await startDrover();
+  let second: DroverServer | undefined;
+  let firstStopped = false;
+  try {
+    await page.goto(`${first.url}#/terminal`);
+    await expect(page.getByTestId('connection-indicator')).toHaveAttribute('data-status', 'open');
+    await first.stop();
+    firstStopped = true;
+    second = await startDrover();
+    expect(second.port).not.toBe(first.port);
+    const banner = page.getByTestId('connection-banner');
+    await expect(banner).toContainText('This console was restarted or stopped', { timeout: 40_000 });
+    await expect(banner).toContainText('open the new URL printed by `npm start`');
+    await expect(page.getByTestId('connection-indicator')).toHaveAttribute('data-status', 'closed');
+    await page.screenshot({ path: test.info().outputPath('console-restarted.png') });
+    // The new console works at its own URL.
+    await page.goto(`${second.url}#/terminal`);
+    await expect(page.getByTestId('connection-indicator')).toHaveAttribute('data-status', 'open');
+  } finally {
+    await second?.stop();
+    if (!firstStopped) await first.stop();
+  }
+  // The old page's failed WebSocket dials are console errors of the browser itself, not the app's.
+  expect(pageErrors.filter((e) => !/WebSocket|ERR_CONNECTION_REFUSED|Failed to load resource/.test(e))).toEqual([]);
+});
