@@ -15,10 +15,11 @@ export type RendererKind = 'dom' | 'webgl';
 
 /**
  * Output goes to xterm.js in pieces of at most this many characters. xterm.js parses its queue in
- * slices of about 12 ms and yields to the page between them, but never inside one write: a
- * 256 KiB frame in one piece could hold a key press for 25 ms on a slow machine, a 32 KiB piece
- * for 3 ms. (Handing the pieces over from tasks of our own, a slice at a time, measured half the
- * parse rate in the benchmark: xterm.js's own chaining is kept.)
+ * slices of about 12 ms and yields to the page between them (key presses, drawing), but never
+ * inside one write: a 256 KiB frame in one piece could hold a key press for 25 ms on a slow
+ * machine, a 32 KiB piece for 3 ms. The price on a visible tab is drawing between the slices:
+ * the benchmark's xterm_queue_parse_mbps (these pieces) against xterm_parse_mbps (1 MB writes
+ * that draw nothing until parsed) shows it.
  */
 const WRITE_PIECE_CHARS = 32 * 1024;
 
