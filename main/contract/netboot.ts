@@ -506,9 +506,12 @@ export const NetbootEtcdPreviewSchema = z.object({
   datacenterUuid: z.string(),
   /**
    * Where the values were read: "responder" = the netboot config's own etcd endpoints (what
-   * get-initial-config reads). The etcd page's sessions may become a second source later.
+   * get-initial-config reads); "session" = one of the etcd page's sessions (sessionId, sessionName),
+   * e.g. the farm's etcd through a Drover tunnel when the responder's endpoints are not reachable here.
    */
-  source: z.literal('responder'),
+  source: z.enum(['responder', 'session']),
+  sessionId: z.string().max(64).optional(),
+  sessionName: z.string().max(256).optional(),
   endpoints: z.array(z.string()),
   /** The datacenter config of the subnet. */
   dc: NetbootEtcdValueSchema.optional(),
@@ -546,7 +549,7 @@ export const netbootContract = defineContract({
     output: z.object({ path: z.string(), bytes: z.number().int() }),
   }),
   /** The etcd values a subnet of the running config reads (its datacenter config; a worker's env for a MAC). */
-  etcdValues: method({ input: z.object({ subnet: z.string().min(1).max(64), mac: Mac.optional() }), output: NetbootEtcdPreviewSchema, timeoutMs: 15_000 }),
+  etcdValues: method({ input: z.object({ subnet: z.string().min(1).max(64), mac: Mac.optional(), sessionId: z.string().min(1).max(64).optional() }), output: NetbootEtcdPreviewSchema, timeoutMs: 15_000 }),
   /** One machine's whole timeline (every event kept). */
   machine: method({ input: z.object({ key: z.string().min(1).max(128) }), output: MachineTimelineSchema }),
   /** Machines (keyed by MAC or ip key), subnet counts (keyed by subnet) and the status: a snapshot, then keyed diffs. */

@@ -343,6 +343,14 @@ export class EtcdService extends DisposableBase {
     });
   }
 
+  /** One key's value as UTF-8 text (undefined when absent): what the netboot page reads through a session. */
+  readText(id: string, key: string): Promise<string | undefined> {
+    return this.use(id, 'read key', async (s) => {
+      const kv = await readKey(s, Buffer.from(key, 'utf8'));
+      return kv ? Buffer.from(kv.value).toString('utf8') : undefined;
+    });
+  }
+
   // ---------------------------------------------------------------- writing
 
   /** The bytes to write: JSON checked (and compacted when asked) before anything is sent. */

@@ -1,6 +1,7 @@
 import { defineMainFeature } from '../app/feature';
 import type { ContractImpl } from '../contract/define';
 import type { netbootContract } from '../contract/netboot';
+import { etcdFeature } from '../etcd/etcd-feature';
 import { netbootCommand } from './netboot-command';
 import { NetbootService } from './netboot-service';
 
@@ -31,11 +32,13 @@ export const netbootFeature = defineMainFeature({
   commands: [netbootCommand],
   async create(ctx) {
     // The etcd values beside each subnet are read through the responder's own EtcdReader (the
-    // netboot config's etcd endpoints). To read them through the etcd page's sessions instead:
-    // list the etcd feature before this one in main/app/features.ts, take its session registry
-    // with ctx.use(etcdFeature), and pass `etcdValuesReader: () => readerOver(session)` here (an
-    // EtcdReader: get(key, signal) -> string | undefined); see docs/netboot.md, "etcd values".
-    const service = new NetbootService({ configDir: ctx.configDir, clock: ctx.clock, log: ctx.log });
+    // netboot config's etcd endpoints), or through an etcd page session the page names.
+    const etcd = ctx.use(etcdFeature);
+    const etcdSessions = {
+      name: (id: string) => etcd.list().find((s) => s.id === id)?.name,
+      readText: (id: string, key: string) => etcd.readText(id, key),
+    };
+    const service = new NetbootService({ configDir: ctx.configDir, clock: ctx.clock, log: ctx.log, etcdSessions });
     for (const notice of await service.init()) ctx.notify(notice);
     return { service, impl: netbootImpl(service), disposable: { dispose: () => service.disposeAsync() } };
   },

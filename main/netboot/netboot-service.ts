@@ -46,9 +46,8 @@ import { NetbootServer, type NetbootServerOptions } from './netboot-server';
  * machines keyed by MAC (or "ip:<address>"), subnet counts keyed by subnet, the status as one item.
  *
  * etcd values are read through the responder's own EtcdReader (the netboot config's "etcd"
- * endpoints: exactly what get-initial-config reads). To read them through the etcd page's
- * sessions instead, give `etcdValuesReader` a reader over a session (EtcdSessionRegistry, via
- * ctx.use(etcdFeature) in netboot-feature.ts): see docs/netboot.md, "etcd values".
+ * endpoints: exactly what get-initial-config reads), or, when the page names one, through an
+ * etcd page session (`etcdSessions`, given by netboot-feature.ts): see docs/netboot.md, "etcd values".
  * Env values are shown to the UI only; nothing here logs them.
  */
 
@@ -64,6 +63,14 @@ export interface NetbootServiceOptions {
   liveIntervalMs?: number;
   /** Where the etcd values of the preview are read; default the responder's own reader. */
   etcdValuesReader?(server: NetbootServer): EtcdReader | undefined;
+  /** The etcd page's sessions, for a preview read through one of them. */
+  etcdSessions?: EtcdSessionReaders;
+}
+
+/** What the preview needs of the etcd feature: a session's name, and one key's text through it. */
+export interface EtcdSessionReaders {
+  name(sessionId: string): string | undefined;
+  readText(sessionId: string, key: string): Promise<string | undefined>;
 }
 
 /** A value shown in the etcd preview is cut here. */
@@ -423,7 +430,7 @@ export class NetbootService extends DisposableBase {
 
   // ---- etcd values ----
 
-  async etcdValues(input: { subnet: string; mac?: string | undefined }, signal?: AbortSignal): Promise<NetbootEtcdPreview> {
+  async etcdValues(input: { subnet: string; mac?: string | undefined; sessionId?: string | undefined }, signal?: AbortSignal): Promise<NetbootEtcdPreview> {
     const cfg = this.goodConfig('read etcd values');
     const subnet: ResolvedSubnet | undefined = cfg.subnets.find((s) => s.name === input.subnet);
     if (!subnet) throw new AppError('NOT_FOUND', `the running netboot config has no subnet named ${JSON.stringify(input.subnet)}`, { hint: 'Save the config first: values are read for the config in use.' });
@@ -432,17 +439,30 @@ export class NetbootService extends DisposableBase {
       mac = normalizeMac(input.mac);
       if (!mac) throw new AppError('INVALID_INPUT', `${JSON.stringify(input.mac.slice(0, 40))} is not a MAC address`, { hint: 'Write it as 52:54:00:a1:9c:ae (hyphens, dots or none also work).' });
     }
-    const base = {
+    const sessionId = input.sessionId;
+    let sessionName: string | undefined;
+    if (sessionId !== undefined) {
+      sessionName = this.options.etcdSessions?.name(sessionId);
+      if (sessionName === undefined) throw new AppError('NOT_FOUND', `there is no etcd session ${JSON.stringify(sessionId)}`, { hint: 'Pick a session saved on the etcd page, or read through the responder.' });
+    }
+    const base: NetbootEtcdPreview = {
       subnet: subnet.name,
       cidr: subnet.cidr.text,
       datacenterUuid: subnet.datacenterUuid,
-      source: 'responder' as const,
-      endpoints: cfg.etcd?.endpoints ?? [],
+      source: sessionId === undefined ? 'responder' : 'session',
+      ...(sessionId !== undefined ? { sessionId, sessionName } : {}),
+      endpoints: sessionId === undefined ? (cfg.etcd?.endpoints ?? []) : [],
       ...(mac ? { mac } : {}),
       atMs: this.options.clock.now(),
     };
     const server = this.server;
-    const reader = this.options.etcdValuesReader ? this.options.etcdValuesReader(server) : server.etcdReader;
+    const sessions = this.options.etcdSessions;
+    const reader: EtcdReader | undefined =
+      sessionId !== undefined && sessions
+        ? { get: (key) => sessions.readText(sessionId, key) }
+        : this.options.etcdValuesReader
+          ? this.options.etcdValuesReader(server)
+          : server.etcdReader;
     if (!reader) return { ...base, reason: 'etcd is not configured in the netboot config (add "etcd": { "endpoints": [...] })' };
     const keys = initialEnvKeys(subnet, mac ?? '00:00:00:00:00:00');
     const read = async (key: string): Promise<{ text: string | undefined } | { reason: string }> => {

@@ -72,7 +72,7 @@ test('loads from the printed URL, connects over the web socket, shows the server
   expect(pageErrors).toEqual([]);
 });
 
-const BUILT_PAGES = new Set(['settings', 'tunnels', 'terminal', 'etcd', 'netboot', 'domains', 'fleet']);
+const BUILT_PAGES = new Set(['settings', 'tunnels', 'terminal', 'etcd', 'miners', 'netboot', 'domains', 'fleet']);
 
 test('every navigation page opens, by click and by keyboard; the shortcut help lists the keys', async ({ page, drover, pageErrors }) => {
   await openShell(page, drover);

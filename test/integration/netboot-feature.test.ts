@@ -7,7 +7,9 @@ import { systemClock } from '../../main/contract/clock';
 import type { Sink } from '../../main/contract/define';
 import { applyLive, type LiveUpdate } from '../../main/contract/live';
 import { NetbootFeatureStatusSchema, NetbootLiveSchema, type NetbootConfigInput, type NetbootLiveData } from '../../main/contract/netboot';
+import { EtcdService } from '../../main/etcd/etcd-service';
 import { NetbootService } from '../../main/netboot/netboot-service';
+import { MemorySecretStore } from '../../main/settings/secret-store';
 import { getFreePort, makeTempDir, startEtcd, stopAll, type EtcdHandle, type TempDir } from '../harness/index';
 import { DC_UUID, MAC1, MAC2, get, testConfigInput } from '../support/netboot-http';
 
@@ -20,6 +22,7 @@ let etcd: EtcdHandle;
 let tmp: TempDir;
 let configDir: string;
 let service: NetbootService;
+let etcdService: EtcdService;
 let port: number;
 const logs: string[] = [];
 
@@ -58,12 +61,18 @@ beforeAll(async () => {
   tmp = await makeTempDir('drover-netboot-feature-');
   configDir = path.join(tmp.path, 'config');
   port = await getFreePort();
-  service = new NetbootService({ configDir, clock: systemClock, log: (l) => logs.push(l), server: { neighbours: false }, liveIntervalMs: 20 });
+  // The etcd page's service with one saved session to the same etcd: the preview can read through it.
+  etcdService = new EtcdService({ configDir: path.join(tmp.path, 'etcd-config'), clock: systemClock, secrets: new MemorySecretStore() });
+  await etcdService.init();
+  await etcdService.saveSession({ id: 'farm', name: 'farm etcd', target: { kind: 'direct', endpoints: [etcd.endpoint] }, requestTimeoutMs: 3_000, dialTimeoutMs: 2_000 });
+  const etcdSessions = { name: (id: string) => etcdService.list().find((c) => c.id === id)?.name, readText: (id: string, key: string) => etcdService.readText(id, key) };
+  service = new NetbootService({ configDir, clock: systemClock, log: (l) => logs.push(l), server: { neighbours: false }, liveIntervalMs: 20, etcdSessions });
   await service.init();
 });
 
 afterAll(async () => {
   await service?.disposeAsync();
+  await etcdService?.disposeAsync();
   await etcd?.stop();
   await tmp?.remove();
   await stopAll();
@@ -218,6 +227,17 @@ describe('the etcd values a subnet reads (through the responder’s own reader)'
     expect(dcOnly.dc?.state).toBe('ok');
     await expect(service.etcdValues({ subnet: 'nope' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(service.etcdValues({ subnet: 'lo', mac: 'not-a-mac' })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+  });
+
+  it('reads the same values through an etcd page session when asked, and says which', async () => {
+    const v = await service.etcdValues({ subnet: 'rack-a', mac: MAC1, sessionId: 'farm' });
+    expect(v).toMatchObject({ source: 'session', sessionId: 'farm', sessionName: 'farm etcd', endpoints: [], mac: MAC1 });
+    expect(v.dc).toMatchObject({ key: `/farm/dc/${DC_UUID}/config`, state: 'ok', entries: 2 });
+    expect(v.worker).toMatchObject({ key: `/farm/workers/${MAC1}/env`, state: 'ok', entries: 2 });
+    expect(v.merged?.keyCount).toBe(3);
+    const missing = await service.etcdValues({ subnet: 'rack-a', mac: '52:54:00:ff:00:01', sessionId: 'farm' });
+    expect(missing.worker?.state).toBe('missing');
+    await expect(service.etcdValues({ subnet: 'rack-a', sessionId: 'nope' })).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringMatching(/no etcd session "nope"/) });
   });
 
   it('etcd down: says so per value, quickly', async () => {

@@ -189,6 +189,8 @@ describe('netboot store', () => {
     await h.store.getState().loadEtcdValues('rack-a', ' 52:54:00:00:00:0a ');
     expect(h.netboot.etcdValues).toHaveBeenCalledWith({ subnet: 'rack-a', mac: MAC_A });
     expect(h.store.getState().etcd['rack-a']).toMatchObject({ loading: false, mac: MAC_A, preview: { source: 'responder' } });
+    await h.store.getState().loadEtcdValues('rack-a', undefined, 'farm-etcd');
+    expect(h.netboot.etcdValues).toHaveBeenLastCalledWith({ subnet: 'rack-a', sessionId: 'farm-etcd' });
     await h.store.getState().loadMachine(MAC_B);
     expect(h.store.getState().details[MAC_B]?.error?.code).toBe('NOT_FOUND');
   });

@@ -2,7 +2,7 @@
 // quiet line, gathered during a flood), frame sizes, bounded flow control, nothing lost.
 import { describe, expect, it } from 'vitest';
 import { Emitter } from '../../main/contract/lifecycle';
-import type { TerminalOutput } from '../../main/contract/terminal';
+import type { TerminalBusy, TerminalOutput } from '../../main/contract/terminal';
 import { DEFAULT_FLOW, TerminalSession, type FlowControl } from '../../main/terminal/terminal-session';
 import type { TerminalExit, TerminalSource } from '../../main/terminal/terminal-source';
 import { ManualClock } from '../support/manual-clock';
@@ -25,6 +25,9 @@ class ScriptedSource implements TerminalSource {
     this.written.push(d);
   }
   resize(): void {}
+  foreground(): Promise<TerminalBusy> {
+    return Promise.resolve({ busy: 'unknown', how: 'scripted' });
+  }
   pause(): void {
     this.paused = true;
     this.pauses++;

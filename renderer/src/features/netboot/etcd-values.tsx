@@ -1,11 +1,16 @@
 import { DatabaseOutlined } from '@ant-design/icons';
 import type { NetbootEtcdValue, NetbootSubnetSummary } from '@contract/netboot';
-import { AutoComplete, Button, Flex, Space, Spin, Tag, Typography } from 'antd';
+import { AutoComplete, Button, Flex, Select, Space, Spin, Tag, Typography } from 'antd';
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorDetails } from '../../components/error-details';
+import { useEtcdStore } from '../etcd/etcd-hooks';
+import { selectSessionOrder, selectSessions } from '../etcd/etcd-store';
 import { useNetbootStore } from './netboot-hooks';
 import { selectEtcdValues, selectNetbootMachines } from './netboot-store';
+
+/** The "read through" choice for the responder's own endpoints (etcd session ids never look like this). */
+const RESPONDER = ' responder';
 
 const STATE_COLOR = { ok: 'success', missing: 'warning', invalid: 'error', unavailable: 'error' } as const;
 
@@ -28,7 +33,8 @@ function ValueBlock({ title, value, testId }: { title: string; value: NetbootEtc
 /**
  * The etcd values one subnet reads, beside it in the config editor: its datacenter config and,
  * for a MAC (typed, or picked from the subnet's machines in the timeline), that worker's env and
- * the merged env get-initial-config would send. Read through the responder's own etcd endpoints.
+ * the merged env get-initial-config would send. Read through the responder's own etcd endpoints
+ * (what get-initial-config reads) or through one of the etcd page's sessions (e.g. over a tunnel).
  */
 export function EtcdValues({ subnet, disabled }: { subnet: NetbootSubnetSummary; disabled: boolean }) {
   const { t } = useTranslation();
@@ -36,6 +42,19 @@ export function EtcdValues({ subnet, disabled }: { subnet: NetbootSubnetSummary;
   const machines = useNetbootStore(selectNetbootMachines);
   const load = useNetbootStore((s) => s.loadEtcdValues);
   const [mac, setMac] = useState(state?.mac ?? '');
+  const etcdSessions = useEtcdStore(selectSessions);
+  const etcdOrder = useEtcdStore(selectSessionOrder);
+  const [via, setVia] = useState<string>(state?.preview?.sessionId ?? RESPONDER);
+  const viaOptions = useMemo(
+    () => [
+      { value: RESPONDER, label: t('netboot.etcd.viaResponder') },
+      ...etcdOrder.flatMap((id) => {
+        const item = etcdSessions[id];
+        return item ? [{ value: id, label: t('netboot.etcd.viaSession', { name: item.config.name }) }] : [];
+      }),
+    ],
+    [etcdOrder, etcdSessions, t],
+  );
   const options = useMemo(
     () =>
       Object.values(machines)
@@ -74,7 +93,16 @@ export function EtcdValues({ subnet, disabled }: { subnet: NetbootSubnetSummary;
           data-testid="netboot-etcd-mac"
           aria-label={t('netboot.etcd.mac')}
         />
-        <Button type="primary" loading={state?.loading} disabled={disabled} onClick={() => void load(subnet.name, mac)} data-testid="netboot-etcd-read">
+        <Select
+          value={viaOptions.some((o) => o.value === via) ? via : RESPONDER}
+          onChange={setVia}
+          options={viaOptions}
+          popupMatchSelectWidth={false}
+          style={{ maxWidth: 240 }}
+          data-testid="netboot-etcd-via"
+          aria-label={t('netboot.etcd.via')}
+        />
+        <Button type="primary" loading={state?.loading} disabled={disabled} onClick={() => void load(subnet.name, mac, via === RESPONDER ? undefined : via)} data-testid="netboot-etcd-read">
           {p ? t('netboot.etcd.reread') : t('netboot.etcd.read')}
         </Button>
       </Space.Compact>
@@ -84,7 +112,12 @@ export function EtcdValues({ subnet, disabled }: { subnet: NetbootSubnetSummary;
       {p && (
         <div className="drover-nb-etcd-result">
           {p.reason && <Typography.Text type="warning">{p.reason}</Typography.Text>}
-          {p.endpoints.length > 0 && (
+          {p.source === 'session' && (
+            <Typography.Text type="secondary" className="drover-nb-etcd-source" data-testid="netboot-etcd-source">
+              {t('netboot.etcd.sourceSession', { name: p.sessionName ?? p.sessionId ?? '' })}
+            </Typography.Text>
+          )}
+          {p.source === 'responder' && p.endpoints.length > 0 && (
             <Typography.Text type="secondary" className="drover-nb-etcd-source">
               {t('netboot.etcd.source', { endpoints: p.endpoints.join(', ') })}
             </Typography.Text>

@@ -108,7 +108,8 @@ export interface NetbootState {
   setDnsmasqOptions(options: { mode?: DnsmasqModeName; interfaces?: readonly string[]; tftp?: boolean }): void;
   generateDnsmasq(): Promise<void>;
   saveDnsmasq(path: string, overwrite: boolean): Promise<SaveDnsmasqResult>;
-  loadEtcdValues(subnet: string, mac?: string): Promise<void>;
+  /** Reads through the responder's endpoints, or through the etcd page's session `sessionId`. */
+  loadEtcdValues(subnet: string, mac?: string, sessionId?: string): Promise<void>;
   loadMachine(key: string): Promise<void>;
 }
 
@@ -294,11 +295,11 @@ export function createNetbootStore(deps: NetbootStoreDeps): NetbootStore {
         }
       },
 
-      async loadEtcdValues(subnet, mac) {
+      async loadEtcdValues(subnet, mac, sessionId) {
         const m = mac === undefined || mac.trim() === '' ? undefined : mac.trim();
         set((s) => ({ etcd: { ...s.etcd, [subnet]: { loading: true, mac: m, preview: s.etcd[subnet]?.preview, error: undefined } } }));
         try {
-          const preview = await remote.etcdValues({ subnet, ...(m ? { mac: m } : {}) });
+          const preview = await remote.etcdValues({ subnet, ...(m ? { mac: m } : {}), ...(sessionId ? { sessionId } : {}) });
           set((s) => ({ etcd: { ...s.etcd, [subnet]: { loading: false, mac: m, preview, error: undefined } } }));
         } catch (err) {
           set((s) => ({ etcd: { ...s.etcd, [subnet]: { loading: false, mac: m, preview: undefined, error: AppError.from(err) } } }));
