@@ -2,8 +2,9 @@
 // `drover`: runs main/app/cli.ts through tsx from a source checkout, or the bundled
 // dist/main/drover.mjs (scripts/build.mjs cli) when the sources are not there.
 //
-// Tunnels push every byte through ssh2, which allocates a buffer per packet; with V8's default
-// young generation that means dozens of full GCs per GiB. A larger young generation measured
+// Tunnels push every byte through ssh2. Its packets now come from a reused slab
+// (patches/ssh2+1.17.0.patch), but channel data still makes short-lived buffers; with V8's default
+// young generation that meant dozens of full GCs per GiB. A larger young generation measured
 // about 1.5x the throughput (test/bench/tunnel.bench.ts), and the flag cannot be set once V8
 // runs, so the CLI re-executes itself once with it (DROVER_NO_REEXEC=1 skips that).
 import { spawn } from 'node:child_process';

@@ -15,6 +15,8 @@ import type {
   MinerRpcSource,
   MinerSessionConfig,
   MinerSnapshot,
+  MinerWorker,
+  WorkerHardware,
 } from '../contract/miners';
 import { hostPort } from '../contract/net-address';
 import { routeLabel } from '../contract/ssh';
@@ -49,6 +51,8 @@ export interface MinerSessionDeps {
   log?: ((line: string) => void) | undefined;
   /** Wait before subscribing to ChainNotify again after it failed (default 30 s). */
   chainNotifyRetryMs?: number | undefined;
+  /** Host readings for a worker lotus reports none for (Fleet's latest probe of the worker's host). */
+  hardware?: ((worker: MinerWorker) => WorkerHardware | undefined) | undefined;
 }
 
 /** Tokens to use instead of the stored ones (the form's "Test"). */
@@ -448,7 +452,17 @@ export class MinerSession extends DisposableBase {
     this.snapshotValue = snap;
     this.accessValue = accessOf(snap, snap.source.kind);
     this.tracker.update(snap, atMs);
-    const live = liveCollections(id, snap, this.jobs, (w, t) => this.tracker.usualMs(w, t), this.workers);
+    const hardware = this.deps.hardware;
+    let workers = snap.workers;
+    if (hardware) {
+      workers = {};
+      for (const wid in snap.workers) {
+        const w = snap.workers[wid]!;
+        const hw = w.hardware ? undefined : hardware(w);
+        workers[wid] = hw ? { ...w, hardware: hw } : w;
+      }
+    }
+    const live = liveCollections(id, { workers, jobs: snap.jobs }, this.jobs, (w, t) => this.tracker.usualMs(w, t), this.workers);
     this.workers = live.workers;
     this.jobs = live.jobs;
     this.jobsByStateValue = jobsByState(snap.jobs);

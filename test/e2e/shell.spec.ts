@@ -118,7 +118,7 @@ test('switches the language to 简体中文 and back; the choice is saved in the
   await expect(page.locator('html')).toHaveAttribute('lang', 'zh-CN');
   await expect(page.getByTestId('connection-indicator')).toContainText('已连接');
   await page.getByTestId('nav-etcd').click();
-  await expect(page.getByTestId('not-built-yet')).toContainText('尚未实现');
+  await expect(page.getByTestId('etcd-empty')).toContainText('还没有 etcd 会话');
 
   // Saved through settings.update: survives a reload and is in settings.json.
   await expect.poll(() => fs.readFileSync(path.join(drover.configDir, 'settings.json'), 'utf8')).toContain('zh-CN');
@@ -321,7 +321,7 @@ test('reconnects with a countdown when the server goes away, and says when its t
     second = await startDrover({ port: first.port, configDir: secondDir });
     await expect(indicator).toHaveAttribute('data-status', 'closed', { timeout: 15_000 });
     await expect(indicator).toContainText('Not authorized');
-    await expect(banner).toContainText('Open the URL printed by `drover serve` again');
+    await expect(banner).toContainText('open the new URL printed by `npm start` (or `drover serve`)');
     // A call now fails at once, with the cause and what to do, as a toast.
     await page.getByTestId('ping-button').click();
     const toast = page.getByTestId('toast-error').filter({ hasText: 'pinging the service' });

@@ -139,6 +139,10 @@ async function closeAllTabs(page: Page) {
   for (const t of await tabs(page)) {
     await page.getByTestId(`terminal-tab-${t.key}`).click();
     await page.getByTestId(`terminal-tab-close-${t.key}`).click();
+    // A running job, or an SSH host whose sshd does not accept LC_* (the harness's): Drover asks first.
+    const confirm = page.getByTestId('terminal-close-confirm');
+    await expect.poll(async () => (await confirm.isVisible()) || !(await tabs(page)).some((x) => x.key === t.key), { timeout: 15_000 }).toBe(true);
+    if (await confirm.isVisible()) await confirm.click();
   }
   await expect.poll(async () => (await tabs(page)).length).toBe(0);
 }

@@ -10,7 +10,7 @@ import { applyLive, type LiveChanges, type LiveUpdate, type SourceHealth } from 
 import { MinersLiveSchema, type MinerSessionConfigInput, type MinersLiveData } from '../../main/contract/miners';
 import { MinerSessionStore, MINER_SESSIONS_FILE_NAME } from '../../main/miners/miner-session-store';
 import { minerTokenSecretId } from '../../main/miners/miner-session';
-import { MinersService } from '../../main/miners/miners-service';
+import { MinersService, type MinersServiceDeps } from '../../main/miners/miners-service';
 import { main as droverCli } from '../../main/app/cli';
 import { MemorySecretStore } from '../../main/settings/secret-store';
 import { TunnelManager } from '../../main/tunnels/tunnel-manager';
@@ -69,8 +69,9 @@ const onWarning = (w: Error) => warnings.push(w.name);
 const services: MinersService[] = [];
 const sinks: { close(): void }[] = [];
 
-function makeService(opts: { secrets?: MemorySecretStore; tunnels?: TunnelManager; stack?: SshStack; store?: boolean } = {}): MinersService {
+function makeService(opts: { secrets?: MemorySecretStore; tunnels?: TunnelManager; stack?: SshStack; store?: boolean; fleet?: MinersServiceDeps['fleet'] } = {}): MinersService {
   const s = new MinersService({
+    ...(opts.fleet ? { fleet: opts.fleet } : {}),
     clock: systemClock,
     secrets: opts.secrets ?? new MemorySecretStore(),
     ...(opts.tunnels ? { tunnels: opts.tunnels } : {}),
@@ -271,6 +272,19 @@ describe('an API session against the fake lotus (HTTP)', () => {
     expect(r2.tasks).toContain('seal/v0/precommit/1');
     expect(r2.enabled).toBe(false);
     const bad = await service.setWorkerTasks('w', fake.worker!.workerId, { enable: ['WINDOWPOST?'] }).catch((e: unknown) => e);
+    // The sealing worker joined with its Fleet host: hardware from the latest probe, terminal through Fleet's login.
+    const sealHost = { id: 'seal1', name: 'fil-seal-01', group: 'default', target: { host: '10.20.0.21', port: 22, user: 'ops' }, jumps: [{ host: 'gw', port: 2222, user: 'ops' }], lotusWorker: 'fil-seal-01', tags: [] };
+    const withFleet = makeService({
+      fleet: { lookup: (q) => (q.lotusWorker === 'fil-seal-01' ? sealHost : undefined), workerHardware: (id) => (id === 'seal1' ? { cpuTempC: 61, cpuLoadPercent: 35 } : undefined) },
+    });
+    await withFleet.save(rpcConfig('wf'), { minerToken: fake.tokens.admin });
+    const liveF = subscribe(withFleet);
+    await waitFor(() => liveF.state.data?.miners.wf?.health.state === 'live', 15_000, 'live (with Fleet)');
+    const seal = Object.values(liveF.state.data!.workers).find((x) => x.hostname === 'fil-seal-01')!;
+    expect(seal.hardware).toEqual({ cpuTempC: 61, cpuLoadPercent: 35 });
+    expect(Object.values(liveF.state.data!.workers).filter((x) => x.hardware).length).toBe(1);
+    const viaFleet = withFleet.workerTerminal('wf', seal.id);
+    expect(viaFleet).toMatchObject({ how: 'fleet', target: { kind: 'ssh', target: { host: '10.20.0.21' }, jumps: [{ host: 'gw' }] } });
     expect(isAppError(bad, 'INVALID_INPUT')).toBe(true);
     // No Fleet host and an API session: Drover says it cannot tell where to log in.
     const term = (() => {
