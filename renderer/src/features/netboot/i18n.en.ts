@@ -70,7 +70,6 @@ export const netbootEn = {
       emptyFiltered: 'No machine matches.',
       col: {
         machine: 'Machine',
-        fleet: 'Fleet',
         ip: 'Address',
         subnet: 'Subnet',
         lastSeen: 'Last seen',

@@ -72,7 +72,6 @@ export const netbootZhCN: Translation<typeof netbootEn> = {
       emptyFiltered: '没有匹配的机器。',
       col: {
         machine: '机器',
-        fleet: '机群',
         ip: '地址',
         subnet: '子网',
         lastSeen: '最后出现',

@@ -129,7 +129,7 @@ export function TimelineTable({ searchRef, focus }: { searchRef: Ref<InputRef>; 
     {
       key: 'mac',
       title: t('netboot.timeline.col.machine'),
-      width: 170,
+      width: 200,
       fixed: 'left',
       render: (_: unknown, m) => (
         <div className="drover-nb-machine">
@@ -138,17 +138,14 @@ export function TimelineTable({ searchRef, focus }: { searchRef: Ref<InputRef>; 
               {m.mac}
             </span>
           </Tooltip>
-          <span className="drover-mono drover-nb-muted drover-nb-machine-ip" data-testid="netboot-machine-ip">
-            {m.ip}
+          <span className="drover-nb-machine-sub">
+            <span className="drover-mono drover-nb-muted drover-nb-machine-ip" data-testid="netboot-machine-ip">
+              {m.ip}
+            </span>
+            <FleetMachineLink mac={m.mac} ip={m.ip} showUnknown />
           </span>
         </div>
       ),
-    },
-    {
-      key: 'fleet',
-      title: t('netboot.timeline.col.fleet'),
-      width: 130,
-      render: (_: unknown, m) => <FleetMachineLink mac={m.mac} ip={m.ip} showUnknown />,
     },
     {
       key: 'subnet',
@@ -243,7 +240,7 @@ export function TimelineTable({ searchRef, focus }: { searchRef: Ref<InputRef>; 
         columns={columns}
         dataSource={rows}
         pagination={false}
-        scroll={{ x: 1230, y: TABLE_HEIGHT }}
+        scroll={{ x: 1130, y: TABLE_HEIGHT }}
         data-testid="netboot-machines"
         rowClassName={(m) => [m.stuck ? 'drover-nb-row-stuck' : '', now - (changedAt[m.key] ?? 0) < 2000 ? 'drover-nb-row-changed' : ''].join(' ')}
         onRow={(m) => ({ 'data-key': m.key, 'data-stuck': String(m.stuck) }) as HTMLAttributes<HTMLElement>}
