@@ -482,14 +482,16 @@ const ImportLogin = z.object({
 });
 
 export const EtcdImportInputSchema = ImportLogin.extend({
-  /** etcd client URLs reached directly (the etcd feature's saved sessions come later). */
-  endpoints: z.array(z.string().min(3).max(300)).min(1).max(16),
+  /** etcd client URLs reached directly; or give sessionId instead. */
+  endpoints: z.array(z.string().min(3).max(300)).max(16).default([]),
+  /** One of the etcd page's saved sessions (its tunnel, TLS and login), instead of endpoints. */
+  sessionId: z.string().min(1).max(64).optional(),
   /** Where the worker envs are, {mac} in the key (as the netboot responder reads them). */
   pattern: z.string().min(3).max(512).default('/farm/workers/{mac}/env'),
   /** Env keys tried, in order, for the host name and the address. */
   hostnameKeys: z.array(z.string().min(1).max(128)).max(16).default(['HOSTNAME', 'WORKER_HOSTNAME', 'WORKER_NAME', 'NODE_NAME']),
   ipKeys: z.array(z.string().min(1).max(128)).max(16).default(['IP', 'IPADDR', 'WORKER_IP', 'HOST_IP', 'ADDRESS']),
-});
+}).refine((v) => v.endpoints.length > 0 || v.sessionId !== undefined, { message: 'give etcd endpoints or an etcd session', path: ['endpoints'] });
 export type EtcdImportInput = z.input<typeof EtcdImportInputSchema>;
 
 export const TextImportInputSchema = ImportLogin.extend({

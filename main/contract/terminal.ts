@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineContract, method, notification, stream } from './define';
 import type { TextEventCodec } from './frames';
 import { liveUpdateSchema, type LiveDataOf } from './live';
-import { SshTargetSchema } from './ssh';
+import { HopSchema, SshTargetSchema } from './ssh';
 
 const SessionId = z.string().min(1).max(64).regex(/^[A-Za-z0-9-]+$/);
 const Cols = z.number().int().min(2).max(1000);
@@ -49,6 +49,24 @@ export type TerminalLiveSession = z.infer<typeof TerminalLiveSessionSchema>;
 export const TERMINAL_LIVE_COLLECTIONS = { sessions: TerminalLiveSessionSchema };
 export const TerminalLiveSchema = liveUpdateSchema(TERMINAL_LIVE_COLLECTIONS);
 export type TerminalLiveData = LiveDataOf<typeof TERMINAL_LIVE_COLLECTIONS>;
+
+/** An SSH host the terminal page offers for one-click open. */
+export const SavedHostSchema = z.object({
+  key: z.string().max(300),
+  name: z.string().max(256),
+  source: z.enum(['profile', 'sshConfig', 'fleet']),
+  /** The fleet group, for fleet hosts. */
+  group: z.string().max(128).optional(),
+  target: HopSchema,
+  jumps: z.array(HopSchema).max(8),
+});
+export type SavedHost = z.infer<typeof SavedHostSchema>;
+export const SavedHostsSchema = z.object({
+  hosts: z.array(SavedHostSchema).max(20_000),
+  /** A source that could not be read (an unreadable ~/.ssh/config), with why. */
+  problems: z.array(z.object({ source: z.enum(['profile', 'sshConfig', 'fleet']), message: z.string().max(2048) })),
+});
+export type SavedHosts = z.infer<typeof SavedHostsSchema>;
 
 /** Whether a program other than the shell runs in the foreground (closing the tab would end it). */
 export const TerminalBusySchema = z.object({
@@ -105,6 +123,8 @@ export const terminalContract = defineContract({
   replay: method({ input: z.object({ id: SessionId, owner: z.string().max(64).optional() }), output: z.object({ data: z.string(), truncated: z.boolean() }) }),
   /** Names the tab (kept by the service, so a reloaded page shows it); '' goes back to the default. */
   rename: method({ input: z.object({ id: SessionId, label: z.string().max(128) }), output: z.null() }),
+  /** Saved SSH hosts: tunnel targets, ~/.ssh/config Host entries (parsed here), the fleet inventory. */
+  savedHosts: method({ input: z.null(), output: SavedHostsSchema }),
   /** Whether a foreground job runs in the session (asked before a tab is closed). */
   busy: method({ input: z.object({ id: SessionId }), output: TerminalBusySchema, timeoutMs: 10_000 }),
   /** Ends the process or channel and forgets the session. */

@@ -1,4 +1,5 @@
 import { defineMainFeature } from '../app/feature';
+import { etcdFeature } from '../etcd/etcd-feature';
 import { fleetImpl } from './fleet-impl';
 import { FleetService } from './fleet-service';
 
@@ -10,6 +11,7 @@ import { FleetService } from './fleet-service';
 export const fleetFeature = defineMainFeature({
   id: 'fleet',
   async create(ctx) {
+    const etcd = ctx.use(etcdFeature);
     const service = await FleetService.create({
       configDir: ctx.configDir,
       clock: ctx.clock,
@@ -17,6 +19,8 @@ export const fleetFeature = defineMainFeature({
       notify: (n) => ctx.notify(n),
       log: ctx.log,
       autostart: ctx.transport !== 'cli',
+      // Imports from etcd can go through the etcd page's sessions (tunnel, TLS, login).
+      etcdSessions: { name: (id) => etcd.list().find((c) => c.id === id)?.name, use: (id, what, fn) => etcd.use(id, what, fn) },
     });
     return { service, impl: fleetImpl(service), disposable: { dispose: () => service.close() } };
   },

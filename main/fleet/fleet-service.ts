@@ -30,7 +30,8 @@ import type { LiveUpdate } from '../contract/live';
 import type { WorkerHardware } from '../contract/miners';
 import type { Notice } from '../contract/system';
 import type { SshConfigHost } from '../contract/tunnels';
-import type { EnvRow } from '../etcd/farm-keys';
+import type { EnvRow, KeyPattern } from '../etcd/farm-keys';
+import type { EtcdSession } from '../etcd/etcd-session';
 import { LivePoller } from '../live/live-poller';
 import { LivePublisher } from '../live/live-publisher';
 import type { SshConnectionPool } from '../ssh/connection-pool';
@@ -60,8 +61,10 @@ export interface FleetServiceDeps {
   transport?: ProbeTransport;
   /** Reads ~/.ssh/config (default: main/tunnels/tunnel-service importSshConfigHosts). */
   readSshConfig?: () => Promise<{ path: string; hosts: SshConfigHost[]; warnings: { option: string; message: string }[] }>;
-  /** Reads the worker-env rows from etcd (default: a direct EtcdSession and listEnvTable). */
-  readEtcdEnv?: (input: { endpoints: string[]; pattern: string }, signal?: AbortSignal) => Promise<{ rows: EnvRow[]; skipped: number; from: string }>;
+  /** Reads the worker-env rows from etcd (default: a direct EtcdSession, or the named etcd page session, and listEnvTable). */
+  readEtcdEnv?: (input: { endpoints: string[]; sessionId?: string | undefined; pattern: string }, signal?: AbortSignal) => Promise<{ rows: EnvRow[]; skipped: number; from: string }>;
+  /** The etcd page's sessions, for an import through one of them. */
+  etcdSessions?: EtcdSessionRunner;
   startSyslog?: SyslogServiceOptions['start'];
   /** Start probing and the syslog receiver (off for headless CLI commands that only read the inventory). */
   autostart?: boolean;
@@ -344,8 +347,8 @@ export class FleetService extends DisposableBase {
 
   async importEtcd(input: EtcdImportInput & ImportLogin, signal?: AbortSignal): Promise<ImportPreview> {
     const pattern = input.pattern ?? '/farm/workers/{mac}/env';
-    const read = this.deps.readEtcdEnv ?? ((i: { endpoints: string[]; pattern: string }, s?: AbortSignal) => readWorkerEnvs(i, this.deps.clock, s));
-    const { rows, skipped, from } = await read({ endpoints: input.endpoints, pattern }, signal);
+    const read = this.deps.readEtcdEnv ?? ((i: { endpoints: string[]; sessionId?: string | undefined; pattern: string }, s?: AbortSignal) => readWorkerEnvs(i, this.deps.clock, this.deps.etcdSessions, s));
+    const { rows, skipped, from } = await read({ endpoints: input.endpoints ?? [], sessionId: input.sessionId, pattern }, signal);
     return etcdPreview(rows, skipped, { ...input, pattern }, from, this.inventory.hosts);
   }
 
@@ -410,28 +413,50 @@ export function probeRouteOptions(p: { unknownHostKey: 'ask' | 'accept-new' | 'r
   return { unknownHostKey: p.unknownHostKey, readyTimeoutMs: p.unknownHostKey === 'ask' ? Math.max(handshakeMs, HOST_KEY_QUESTION_MS) : handshakeMs };
 }
 
-/** Worker envs from etcd reached directly (the etcd feature's saved sessions and tunnels come with its link-up). */
-async function readWorkerEnvs(input: { endpoints: string[]; pattern: string }, clock: Clock, signal?: AbortSignal): Promise<{ rows: EnvRow[]; skipped: number; from: string }> {
-  const { EtcdSession } = await import('../etcd/etcd-session');
-  const { listEnvTable, parseKeyPattern } = await import('../etcd/farm-keys');
+/** What an import needs of the etcd feature: a session's name, and an operation run on it (opened on demand). */
+export interface EtcdSessionRunner {
+  name(sessionId: string): string | undefined;
+  use<T>(sessionId: string, what: string, fn: (session: EtcdSession) => Promise<T>): Promise<T>;
+}
+
+/** Worker envs from etcd: through an etcd page session when one is named, else reached directly. */
+async function readWorkerEnvs(
+  input: { endpoints: string[]; sessionId?: string | undefined; pattern: string },
+  clock: Clock,
+  sessions: EtcdSessionRunner | undefined,
+  signal?: AbortSignal,
+): Promise<{ rows: EnvRow[]; skipped: number; from: string }> {
+  const { parseKeyPattern } = await import('../etcd/farm-keys');
   const pattern = parseKeyPattern(input.pattern, 'mac');
+  if (input.sessionId !== undefined) {
+    const id = input.sessionId;
+    const name = sessions?.name(id);
+    if (!sessions || name === undefined) throw new AppError('NOT_FOUND', `there is no etcd session ${JSON.stringify(id)}`, { hint: 'Pick a session saved on the etcd page, or give endpoints.' });
+    return sessions.use(id, 'import worker envs', async (session) => ({ ...(await walkWorkerEnvs(session, pattern, signal)), from: `etcd session "${name}" ${input.pattern}` }));
+  }
+  const { EtcdSession } = await import('../etcd/etcd-session');
   const session = await EtcdSession.open({ id: 'fleet-import', name: 'fleet import', target: { kind: 'direct', endpoints: input.endpoints } }, { clock });
   try {
-    const rows: EnvRow[] = [];
-    let skipped = 0;
-    let after: string | null = null;
-    let revision: number | undefined;
-    for (;;) {
-      if (signal?.aborted) throw new AppError('CANCELLED', 'the etcd import was cancelled');
-      const page = await listEnvTable(session, pattern, { after, ...(revision !== undefined ? { revision } : {}) });
-      rows.push(...page.rows);
-      skipped += page.skipped;
-      revision = page.revision;
-      if (!page.more || page.lastKey === null || rows.length >= MAX_FLEET_HOSTS) break;
-      after = page.lastKey;
-    }
-    return { rows: rows.slice(0, MAX_FLEET_HOSTS), skipped, from: `${session.endpoint} ${input.pattern}` };
+    return { ...(await walkWorkerEnvs(session, pattern, signal)), from: `${session.endpoint} ${input.pattern}` };
   } finally {
     session.dispose();
   }
+}
+
+async function walkWorkerEnvs(session: EtcdSession, pattern: KeyPattern, signal?: AbortSignal): Promise<{ rows: EnvRow[]; skipped: number }> {
+  const { listEnvTable } = await import('../etcd/farm-keys');
+  const rows: EnvRow[] = [];
+  let skipped = 0;
+  let after: string | null = null;
+  let revision: number | undefined;
+  for (;;) {
+    if (signal?.aborted) throw new AppError('CANCELLED', 'the etcd import was cancelled');
+    const page = await listEnvTable(session, pattern, { after, ...(revision !== undefined ? { revision } : {}) });
+    rows.push(...page.rows);
+    skipped += page.skipped;
+    revision = page.revision;
+    if (!page.more || page.lastKey === null || rows.length >= MAX_FLEET_HOSTS) break;
+    after = page.lastKey;
+  }
+  return { rows: rows.slice(0, MAX_FLEET_HOSTS), skipped };
 }

@@ -80,7 +80,10 @@ export class MinerAlertTracker {
   dismiss(alertId: string): boolean {
     const a = this.firing[alertId];
     if (!a) return false;
-    if (a.kind === 'worker-gone' && a.workerId) this.goneWorkers.delete(a.workerId);
+    if (a.kind === 'worker-gone' && a.workerId) {
+      this.goneWorkers.delete(a.workerId);
+      this.knownWorkers.delete(a.workerId);
+    }
     else this.dismissed.add(alertId);
     // A new object: the publisher diffs by identity first.
     const next = { ...this.firing };

@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events';
 import type { Clock } from '../contract/clock';
 import { AppError } from '../contract/errors';
 import { DisposableBase, Emitter, type Disposable, type Event } from '../contract/lifecycle';
-import { setOwn, type SourceHealth, type ViaTunnel } from '../contract/live';
+import { jsonEqual, type SourceHealth, type ViaTunnel } from '../contract/live';
 import type {
   LotusEndpointConfig,
   MinerAccess,
@@ -15,6 +15,8 @@ import type {
   MinerRpcSource,
   MinerSessionConfig,
   MinerSnapshot,
+  MinerWorker,
+  WorkerHardware,
 } from '../contract/miners';
 import { hostPort } from '../contract/net-address';
 import { routeLabel } from '../contract/ssh';
@@ -49,6 +51,8 @@ export interface MinerSessionDeps {
   log?: ((line: string) => void) | undefined;
   /** Wait before subscribing to ChainNotify again after it failed (default 30 s). */
   chainNotifyRetryMs?: number | undefined;
+  /** Host readings for a worker lotus reports none for (Fleet's latest probe of the worker's host). */
+  hardware?: ((worker: MinerWorker) => WorkerHardware | undefined) | undefined;
 }
 
 /** Tokens to use instead of the stored ones (the form's "Test"). */
@@ -122,20 +126,64 @@ function accessOf(snap: MinerSnapshot, kind: 'rpc' | 'cli'): MinerAccess {
   return Object.keys(snap.workers).length > 0 || snap.problems.every((p) => !/WorkerStats|WorkerJobs/.test(p.source)) ? 'admin' : 'unknown';
 }
 
+/** Same top-level fields with the same primitive values (live jobs hold primitives only). */
+function shallowEqual(a: object, b: object): boolean {
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  let n = 0;
+  for (const k in x) {
+    if (x[k] !== y[k]) return false;
+    n++;
+  }
+  for (const _k in y) n--;
+  return n === 0;
+}
+
 /** A live job: times that move every poll left out when startMs says it all; CLI startMs kept steady. */
-function liveJob(sessionId: string, job: MinerJob, prev: MinerLiveJob | undefined, usualMs: number | undefined): MinerLiveJob {
-  const { runningMs, timeText, ...rest } = job;
+export function liveJob(sessionId: string, job: MinerJob, prev: MinerLiveJob | undefined, usualMs: number | undefined): MinerLiveJob {
   let startMs = job.startMs;
   // CLI start times are read back from rounded text: keep the previous one when it is within the rounding.
   if (startMs !== undefined && prev?.startMs !== undefined && Math.abs(prev.startMs - startMs) < 2_000) startMs = prev.startMs;
-  const out: MinerLiveJob = { ...rest, sessionId };
-  if (startMs !== undefined) out.startMs = startMs;
-  else {
-    if (runningMs !== undefined) out.runningMs = runningMs;
-    if (timeText !== undefined) out.timeText = timeText;
+  // Built field by field (no delete): the objects stay in V8's fast mode, which the diff relies on.
+  const out: Record<string, unknown> = {};
+  const src = job as Record<string, unknown>;
+  for (const k in src) {
+    if (startMs !== undefined && (k === 'runningMs' || k === 'timeText')) continue;
+    const v = k === 'startMs' ? startMs : src[k];
+    if (v !== undefined) out[k] = v;
   }
+  out.sessionId = sessionId;
   if (usualMs !== undefined) out.usualMs = usualMs;
-  return out;
+  // Unchanged: the very same object, so the publisher's diff skips it by identity.
+  return prev !== undefined && shallowEqual(prev, out) ? prev : (out as MinerLiveJob);
+}
+
+/**
+ * A snapshot's workers and jobs as miners.live carries them: keyed `${sessionId}/…`, jobs without
+ * the times that move every poll (see liveJob). prevJobs: the session's previous live jobs.
+ */
+export function liveCollections(
+  sessionId: string,
+  snap: Pick<MinerSnapshot, 'workers' | 'jobs'>,
+  prevJobs: Readonly<Record<string, MinerLiveJob>>,
+  usualMs: (workerId: string | undefined, task: string) => number | undefined = () => undefined,
+  prevWorkers?: Readonly<Record<string, MinerLiveWorker>>,
+): { workers: Record<string, MinerLiveWorker>; jobs: Record<string, MinerLiveJob> } {
+  // Keys hold a "/", so they can never be "__proto__": plain assignment is safe (and keeps the objects fast).
+  const workers: Record<string, MinerLiveWorker> = {};
+  for (const wid in snap.workers) {
+    const k = `${sessionId}/${wid}`;
+    const item = { ...snap.workers[wid]!, sessionId };
+    const before = prevWorkers && Object.prototype.hasOwnProperty.call(prevWorkers, k) ? prevWorkers[k] : undefined;
+    workers[k] = before !== undefined && jsonEqual(before, item) ? before : item;
+  }
+  const jobs: Record<string, MinerLiveJob> = {};
+  for (const key in snap.jobs) {
+    const k = `${sessionId}/${key}`;
+    const j = snap.jobs[key]!;
+    jobs[k] = liveJob(sessionId, j, Object.prototype.hasOwnProperty.call(prevJobs, k) ? prevJobs[k] : undefined, usualMs(j.workerId, j.taskShort));
+  }
+  return { workers, jobs };
 }
 
 /**
@@ -404,15 +452,19 @@ export class MinerSession extends DisposableBase {
     this.snapshotValue = snap;
     this.accessValue = accessOf(snap, snap.source.kind);
     this.tracker.update(snap, atMs);
-    const workers: Record<string, MinerLiveWorker> = {};
-    for (const [wid, w] of Object.entries(snap.workers)) setOwn(workers, `${id}/${wid}`, { ...w, sessionId: id });
-    const jobs: Record<string, MinerLiveJob> = {};
-    for (const [key, j] of Object.entries(snap.jobs)) {
-      const k = `${id}/${key}`;
-      setOwn(jobs, k, liveJob(id, j, Object.prototype.hasOwnProperty.call(this.jobs, k) ? this.jobs[k] : undefined, this.tracker.usualMs(j.workerId, j.taskShort)));
+    const hardware = this.deps.hardware;
+    let workers = snap.workers;
+    if (hardware) {
+      workers = {};
+      for (const wid in snap.workers) {
+        const w = snap.workers[wid]!;
+        const hw = w.hardware ? undefined : hardware(w);
+        workers[wid] = hw ? { ...w, hardware: hw } : w;
+      }
     }
-    this.workers = workers;
-    this.jobs = jobs;
+    const live = liveCollections(id, { workers, jobs: snap.jobs }, this.jobs, (w, t) => this.tracker.usualMs(w, t), this.workers);
+    this.workers = live.workers;
+    this.jobs = live.jobs;
     this.jobsByStateValue = jobsByState(snap.jobs);
     this.historyRing.add(snap, atMs, this.jobsByStateValue);
     this.changeEmitter.fire('data');

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { systemClock, type Clock } from '../contract/clock';
 import { AppError } from '../contract/errors';
 import { EXIT_FAILURE, EXIT_OK, UsageError, stringOption, type CliCommand, type CliContext } from '../common/cli-command';
 import { sessionWhere } from './miner-session';
@@ -27,17 +28,17 @@ async function openMiners(ctx: CliContext, configDir: string | undefined): Promi
 }
 
 /** Waits for the session's first snapshot, or its first failure. */
-export function firstSnapshot(service: MinersService, id: string, timeoutMs: number) {
+export function firstSnapshot(service: MinersService, id: string, timeoutMs: number, clock: Clock = systemClock) {
   const s = service.sessionOf(id);
   return new Promise<NonNullable<typeof s.snapshot>>((resolve, reject) => {
     const check = () => {
       if (s.snapshot) done(() => resolve(s.snapshot!));
       else if (s.health.state === 'down') done(() => reject(s.health.cause ? AppError.fromData(s.health.cause) : new AppError('UNAVAILABLE', 'the miner could not be read')));
     };
-    const timer = setTimeout(() => done(() => reject(new AppError('TIMEOUT', `no answer from the miner within ${Math.round(timeoutMs / 1000)} s`))), timeoutMs);
+    const timer = clock.setTimeout(() => done(() => reject(new AppError('TIMEOUT', `no answer from the miner within ${Math.round(timeoutMs / 1000)} s`))), timeoutMs);
     const sub = s.onDidChange(check);
     const done = (f: () => void) => {
-      clearTimeout(timer);
+      timer.dispose();
       sub.dispose();
       f();
     };

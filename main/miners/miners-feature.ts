@@ -24,7 +24,7 @@ export const minersFeature = defineMainFeature({
       secrets: ctx.secretStore,
       tunnels: ctx.use(tunnelsFeature),
       sshPool: ctx.sshPool,
-      ...(fleet ? { fleet: { lookup: (q) => fleet.lookup(q) } } : {}),
+      ...(fleet ? { fleet: { lookup: (q) => fleet.lookup(q), workerHardware: (id) => fleet.workerHardware(id) } } : {}),
       store: new MinerSessionStore(ctx.configDir, ctx.clock),
       log: ctx.log,
     });

@@ -14,6 +14,8 @@ import {
   type MinerSnapshot,
   type MinerTestResult,
   type MinersLiveData,
+  type MinerWorker,
+  type WorkerHardware,
   type WorkerTasksResult,
   type WorkerTerminal,
 } from '../contract/miners';
@@ -33,8 +35,8 @@ export interface MinersServiceDeps {
   secrets: SecretStore;
   tunnels?: MinerTunnelLink | undefined;
   sshPool?: SshConnectionPool | undefined;
-  /** Fleet's lookup (a worker's host for its terminal). */
-  fleet?: { lookup(q: FleetLookup): FleetHost | undefined } | undefined;
+  /** Fleet: a worker's host (its terminal) and the host's latest probe (hardware lotus does not report). */
+  fleet?: { lookup(q: FleetLookup): FleetHost | undefined; workerHardware?(hostId: string): WorkerHardware | undefined } | undefined;
   store?: MinerSessionStore | undefined;
   log?: ((line: string) => void) | undefined;
   /** miners.live diff interval (default 250 ms). */
@@ -120,6 +122,7 @@ export class MinersService extends DisposableBase {
       sshPool: this.deps.sshPool,
       log: this.deps.log,
       chainNotifyRetryMs: this.deps.chainNotifyRetryMs,
+      hardware: (w) => this.fleetHardware(w),
     });
     this.sessions.set(config.id, s);
     this.sessionSubs.set(config.id, s.onDidChange((what) => this.publishSession(s, what)));
@@ -396,6 +399,18 @@ export class MinersService extends DisposableBase {
     }
   }
 
+  /** The Fleet host that names this worker: by lotus worker (hostname or id), else by hostname. */
+  private fleetHost(worker: Pick<MinerWorker, 'id' | 'hostname'>): FleetHost | undefined {
+    const fleet = this.deps.fleet;
+    return fleet?.lookup({ lotusWorker: worker.hostname }) ?? fleet?.lookup({ lotusWorker: worker.id }) ?? fleet?.lookup({ hostname: worker.hostname });
+  }
+
+  private fleetHardware(worker: MinerWorker): WorkerHardware | undefined {
+    if (!this.deps.fleet?.workerHardware) return undefined;
+    const host = this.fleetHost(worker);
+    return host ? this.deps.fleet.workerHardware(host.id) : undefined;
+  }
+
   /**
    * Where a terminal on a worker's host goes: the Fleet host that names this worker (lotus worker
    * or hostname), else, for a CLI session, the worker's hostname reached through the miner host
@@ -406,8 +421,7 @@ export class MinersService extends DisposableBase {
     const wid = workerId.startsWith(`${sessionId}/`) ? workerId.slice(sessionId.length + 1) : workerId;
     const worker = s.snapshot && Object.prototype.hasOwnProperty.call(s.snapshot.workers, wid) ? s.snapshot.workers[wid] : undefined;
     if (!worker) throw new AppError('NOT_FOUND', `miner "${s.config.name}" has no worker ${wid}`);
-    const fleet = this.deps.fleet;
-    const host = fleet?.lookup({ lotusWorker: worker.hostname }) ?? fleet?.lookup({ lotusWorker: wid }) ?? fleet?.lookup({ hostname: worker.hostname });
+    const host = this.fleetHost(worker);
     if (host) return { target: { kind: 'ssh', target: host.target, jumps: host.jumps }, how: 'fleet', label: routeLabel(host.target, host.jumps) };
     const src = s.config.source;
     if (src.kind === 'cli') {

@@ -2,9 +2,11 @@ import type { ContractImpl } from '../contract/define';
 import { toDisposable } from '../contract/lifecycle';
 import type { terminalContract } from '../contract/terminal';
 import type { TerminalManager } from './terminal-manager';
+import { collectSavedHosts, type SavedHostSources } from './saved-hosts';
 
-export function terminalImpl(manager: TerminalManager): ContractImpl<typeof terminalContract> {
+export function terminalImpl(manager: TerminalManager, savedHosts: SavedHostSources = {}): ContractImpl<typeof terminalContract> {
   return {
+    savedHosts: () => collectSavedHosts(savedHosts),
     open: ({ target, cols, rows, owner, label }, ctx) => manager.open(target, cols, rows, { signal: ctx.signal, owner, label }),
     list: () => manager.list(),
     live: (_input, sink) => manager.live.subscribe(sink),

@@ -201,7 +201,7 @@ export class TerminalSession implements Disposable {
   }
 
   foreground(): Promise<TerminalBusy> {
-    return this.source.foreground();
+    return this.source.foreground ? this.source.foreground() : Promise.resolve({ busy: 'unknown', how: 'the source cannot tell' });
   }
 
   dispose(): void {

@@ -16,6 +16,6 @@ export interface TerminalSource extends Disposable {
   resize(cols: number, rows: number): void;
   pause(): void;
   resume(): void;
-  /** Whether a program other than the shell runs in the foreground (see each source for how). */
-  foreground(): Promise<TerminalBusy>;
+  /** Whether a program other than the shell runs in the foreground (see each source for how); 'unknown' without it. */
+  foreground?(): Promise<TerminalBusy>;
 }

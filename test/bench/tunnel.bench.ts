@@ -11,7 +11,7 @@
 //
 // Options (after `npm run bench -- tunnel`): --mib N (per transfer, default 1024), --runs N
 // (default 5), --connect-runs N (default 30), --forwards N (default 50).
-import { execFileSync, fork, spawnSync, type ChildProcess } from 'node:child_process';
+import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -28,6 +28,7 @@ import { KnownHostsVerifier } from '../../main/ssh/host-key-verifier';
 import { TunnelManager } from '../../main/tunnels/tunnel-manager';
 import { profileRoute } from '../../main/tunnels/tunnel-runner';
 import { listDescendants, makeTempDir, startProcess, startSshd, stopAll, stopAllSync, tcpProbe, type ManagedProcess, type SshdHandle, type TempDir } from '../harness/index';
+import { median, percentile, procCpu, procCpuS, round, selfCpu, type CpuTimes } from './support/bench-stats';
 
 const CIPHER = 'aes128-gcm@openssh.com';
 const MB = 1e6;
@@ -62,51 +63,6 @@ const WARMUP_BYTES = Math.min(BYTES, 128 * 1024 * 1024);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
-/** Nearest-rank percentile. */
-function percentile(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
-}
-
-const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
-
-let clkTck = 100;
-try {
-  clkTck = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-} catch {}
-
-interface CpuTimes {
-  user: number;
-  sys: number;
-}
-
-/** CPU seconds (user, system) a process has used so far; zeros when it is gone. */
-function procCpu(pid: number): CpuTimes {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { user: Number(f[11]) / clkTck, sys: Number(f[12]) / clkTck }; // utime, stime (fields 14 and 15)
-  } catch {
-    return { user: 0, sys: 0 };
-  }
-}
-
-/** CPU seconds (user + system) a process has used so far; 0 when it is gone. */
-function procCpuS(pid: number): number {
-  const t = procCpu(pid);
-  return t.user + t.sys;
-}
-
-const selfCpu = (): CpuTimes => {
-  const u = process.cpuUsage();
-  return { user: u.user / 1e6, sys: u.system / 1e6 };
-};
 
 /** Garbage collections of this process (where Drover and bare ssh2 run), from perf_hooks. */
 const gcStats = { count: 0, major: 0, ms: 0 };

@@ -72,7 +72,7 @@ test('loads from the printed URL, connects over the web socket, shows the server
   expect(pageErrors).toEqual([]);
 });
 
-const BUILT_PAGES = new Set(['settings', 'tunnels', 'terminal', 'etcd', 'netboot', 'domains', 'fleet']);
+const BUILT_PAGES = new Set(['settings', 'tunnels', 'terminal', 'etcd', 'miners', 'netboot', 'domains', 'fleet']);
 
 test('every navigation page opens, by click and by keyboard; the shortcut help lists the keys', async ({ page, drover, pageErrors }) => {
   await openShell(page, drover);
@@ -321,7 +321,7 @@ test('reconnects with a countdown when the server goes away, and says when its t
     second = await startDrover({ port: first.port, configDir: secondDir });
     await expect(indicator).toHaveAttribute('data-status', 'closed', { timeout: 15_000 });
     await expect(indicator).toContainText('Not authorized');
-    await expect(banner).toContainText('Open the URL printed by `drover serve` again');
+    await expect(banner).toContainText('open the new URL printed by `npm start` (or `drover serve`)');
     // A call now fails at once, with the cause and what to do, as a toast.
     await page.getByTestId('ping-button').click();
     const toast = page.getByTestId('toast-error').filter({ hasText: 'pinging the service' });

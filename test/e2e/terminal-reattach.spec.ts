@@ -237,3 +237,46 @@ test('a console restarted on another port: the old page says so plainly and stop
   // The old page's failed WebSocket dials are console errors of the browser itself, not the app's.
   expect(pageErrors.filter((e) => !/WebSocket|ERR_CONNECTION_REFUSED|Failed to load resource/.test(e))).toEqual([]);
 });
+
+test('split: two panes side by side, each typing into its own shell; keyboard moves the focus and a tab across', async ({ page, drover, pageErrors }) => {
+  await openTerminalPage(page, drover);
+  // The front tab (the last opened) stays left; the other one goes right and takes the focus.
+  const b = await openLocal(page);
+  const a = await openLocal(page);
+  await page.getByTestId('terminal-split-toggle').click();
+  await expect(page.getByTestId('terminal-split')).toBeVisible();
+  const left = page.getByTestId('terminal-column-left');
+  const right = page.getByTestId('terminal-column-right');
+  await expect(right.getByTestId(`terminal-tab-${b.key}`)).toBeVisible();
+  await expect(left.getByTestId(`terminal-tab-${a.key}`)).toBeVisible();
+  // Both terminals are on screen at once.
+  await expect(page.getByTestId(`terminal-pane-${a.key}`)).toBeVisible();
+  await expect(page.getByTestId(`terminal-pane-${b.key}`)).toBeVisible();
+  await expect(right).toHaveAttribute('data-focused', 'true');
+
+  const mb = marker('right');
+  // (a is left, b is right)
+  await page.keyboard.type(`echo ${mb}`);
+  await page.keyboard.press('Enter');
+  await expectOutput(page, b.key, new RegExp(`${mb}\\r?\\n`));
+  // Ctrl+Shift+Left: the left pane takes the keyboard.
+  await page.keyboard.press('Control+Shift+ArrowLeft');
+  await expect(left).toHaveAttribute('data-focused', 'true');
+  const ma = marker('left');
+  await page.keyboard.type(`echo ${ma}`);
+  await page.keyboard.press('Enter');
+  await expectOutput(page, a.key, new RegExp(`${ma}\\r?\\n`));
+  expect(await text(page, b.key)).not.toContain(ma);
+  await page.screenshot({ path: test.info().outputPath('terminal-split.png') });
+
+  // Ctrl+Shift+M moves the focused tab to the other pane; the left pane is then empty.
+  await page.keyboard.press('Control+Shift+M');
+  await expect(right.getByTestId(`terminal-tab-${a.key}`)).toBeVisible();
+  await expect(page.getByTestId('terminal-column-empty-left')).toBeVisible();
+  await page.getByTestId('terminal-split-toggle').click();
+  await expect(page.getByTestId('terminal-split')).toBeHidden();
+  expect((await tabs(page)).length).toBe(2);
+
+  await closeAllTabs(page);
+  expect(pageErrors).toEqual([]);
+});

@@ -7,6 +7,8 @@ import { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../main/contract/clock';
 import { HostMetricsSchema, SyslogTailEventSchema, type FleetHost, type SyslogMessage, type SyslogTailEvent } from '../../main/contract/fleet';
+import { EtcdService } from '../../main/etcd/etcd-service';
+import { MemorySecretStore } from '../../main/settings/secret-store';
 import { FleetService } from '../../main/fleet/fleet-service';
 import { SshConnectionPool } from '../../main/ssh/connection-pool';
 import { KnownHostsVerifier } from '../../main/ssh/host-key-verifier';
@@ -106,7 +108,7 @@ describe('probes through the harness sshd', () => {
     expect(st.summary!.diskUseMaxPercent).toBeGreaterThanOrEqual(0);
     expect(st.summary!.netRxBytesPerSec).not.toBeNull();
     // One connection for the host, however many probes ran.
-    expect(pool.list().filter((s) => s.key.endsWith(`@127.0.0.1:${sshd.port}`))).toHaveLength(1);
+    expect(pool.list().filter((s) => s.label.endsWith(`@127.0.0.1:${sshd.port}`))).toHaveLength(1);
     expect(service.history(host.id).atMs.length).toBeGreaterThanOrEqual(2);
     expect(service.workerHardware(host.id)).toMatchObject({ updatedAtMs: m.atMs, diskUsePercent: expect.any(Number) });
     // The host name the machine reported was learned into the inventory.
@@ -247,5 +249,30 @@ describe('import from etcd worker-env keys', () => {
     ]);
     expect(p.problems).toEqual(["1 key(s) under the pattern's prefix do not fit /farm/workers/{mac}/env and were left out"]);
     await expect(service.importEtcd({ endpoints: ['http://127.0.0.1:1'], user: 'root', port: 22 })).rejects.toMatchObject({ code: expect.stringMatching(/UNAVAILABLE|TIMEOUT/) });
+  });
+
+  it('imports through an etcd page session instead of endpoints, and names it', async () => {
+    const dir = await makeTempDir('drover-fleet-etcd-session-');
+    const etcdService = new EtcdService({ configDir: dir.path, clock: systemClock, secrets: new MemorySecretStore() });
+    const viaSessions = await FleetService.create({
+      configDir: dir.path,
+      clock: systemClock,
+      pool,
+      notify: () => undefined,
+      autostart: false,
+      etcdSessions: { name: (id) => etcdService.list().find((c) => c.id === id)?.name, use: (id, what, fn) => etcdService.use(id, what, fn) },
+    });
+    try {
+      await etcdService.init();
+      await etcdService.saveSession({ id: 'farm', name: 'farm etcd', target: { kind: 'direct', endpoints: [etcd.endpoint] }, requestTimeoutMs: 3_000, dialTimeoutMs: 2_000 });
+      const p = await viaSessions.importEtcd({ sessionId: 'farm', user: 'root', port: 22 });
+      expect(p.from).toBe('etcd session "farm etcd" /farm/workers/{mac}/env');
+      expect(p.candidates.map((c) => c.host?.mac).sort()).toEqual(['52:54:00:a1:9c:ae', '52:54:00:a1:9c:af']);
+      await expect(viaSessions.importEtcd({ sessionId: 'nope', user: 'root', port: 22 })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    } finally {
+      await viaSessions.close();
+      await etcdService.disposeAsync();
+      await dir.remove();
+    }
   });
 });

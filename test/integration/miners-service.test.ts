@@ -10,7 +10,8 @@ import { applyLive, type LiveChanges, type LiveUpdate, type SourceHealth } from 
 import { MinersLiveSchema, type MinerSessionConfigInput, type MinersLiveData } from '../../main/contract/miners';
 import { MinerSessionStore, MINER_SESSIONS_FILE_NAME } from '../../main/miners/miner-session-store';
 import { minerTokenSecretId } from '../../main/miners/miner-session';
-import { MinersService } from '../../main/miners/miners-service';
+import { MinersService, type MinersServiceDeps } from '../../main/miners/miners-service';
+import { main as droverCli } from '../../main/app/cli';
 import { MemorySecretStore } from '../../main/settings/secret-store';
 import { TunnelManager } from '../../main/tunnels/tunnel-manager';
 import { startFakeLotus, type FakeLotus } from '../fixtures/lotus/fake-lotus-server';
@@ -68,8 +69,9 @@ const onWarning = (w: Error) => warnings.push(w.name);
 const services: MinersService[] = [];
 const sinks: { close(): void }[] = [];
 
-function makeService(opts: { secrets?: MemorySecretStore; tunnels?: TunnelManager; stack?: SshStack; store?: boolean } = {}): MinersService {
+function makeService(opts: { secrets?: MemorySecretStore; tunnels?: TunnelManager; stack?: SshStack; store?: boolean; fleet?: MinersServiceDeps['fleet'] } = {}): MinersService {
   const s = new MinersService({
+    ...(opts.fleet ? { fleet: opts.fleet } : {}),
     clock: systemClock,
     secrets: opts.secrets ?? new MemorySecretStore(),
     ...(opts.tunnels ? { tunnels: opts.tunnels } : {}),
@@ -206,6 +208,11 @@ describe('an API session against the fake lotus (HTTP)', () => {
     // Dismissing the gone worker forgets it.
     service.dismissAlert(goneAlert!.id);
     await waitFor(() => !(goneAlert!.id in live.state.data!.alerts), 5_000, 'the dismissed alert gone');
+    const r2 = service.sessionOf('a').rounds;
+    service.pollNow('a');
+    await waitFor(() => service.sessionOf('a').rounds > r2, 10_000, 'a poll after the dismissal');
+    await sleep(100);
+    expect(goneAlert!.id in live.state.data!.alerts).toBe(false);
 
     // A new service reads the saved session back, token from the secret store.
     const again = makeService({ secrets, store: true });
@@ -265,6 +272,19 @@ describe('an API session against the fake lotus (HTTP)', () => {
     expect(r2.tasks).toContain('seal/v0/precommit/1');
     expect(r2.enabled).toBe(false);
     const bad = await service.setWorkerTasks('w', fake.worker!.workerId, { enable: ['WINDOWPOST?'] }).catch((e: unknown) => e);
+    // The sealing worker joined with its Fleet host: hardware from the latest probe, terminal through Fleet's login.
+    const sealHost = { id: 'seal1', name: 'fil-seal-01', group: 'default', target: { host: '10.20.0.21', port: 22, user: 'ops' }, jumps: [{ host: 'gw', port: 2222, user: 'ops' }], lotusWorker: 'fil-seal-01', tags: [] };
+    const withFleet = makeService({
+      fleet: { lookup: (q) => (q.lotusWorker === 'fil-seal-01' ? sealHost : undefined), workerHardware: (id) => (id === 'seal1' ? { cpuTempC: 61, cpuLoadPercent: 35 } : undefined) },
+    });
+    await withFleet.save(rpcConfig('wf'), { minerToken: fake.tokens.admin });
+    const liveF = subscribe(withFleet);
+    await waitFor(() => liveF.state.data?.miners.wf?.health.state === 'live', 15_000, 'live (with Fleet)');
+    const seal = Object.values(liveF.state.data!.workers).find((x) => x.hostname === 'fil-seal-01')!;
+    expect(seal.hardware).toEqual({ cpuTempC: 61, cpuLoadPercent: 35 });
+    expect(Object.values(liveF.state.data!.workers).filter((x) => x.hardware).length).toBe(1);
+    const viaFleet = withFleet.workerTerminal('wf', seal.id);
+    expect(viaFleet).toMatchObject({ how: 'fleet', target: { kind: 'ssh', target: { host: '10.20.0.21' }, jumps: [{ host: 'gw' }] } });
     expect(isAppError(bad, 'INVALID_INPUT')).toBe(true);
     // No Fleet host and an API session: Drover says it cannot tell where to log in.
     const term = (() => {
@@ -277,6 +297,64 @@ describe('an API session against the fake lotus (HTTP)', () => {
     expect(isAppError(term, 'NOT_FOUND')).toBe(true);
     expect((term as { hint?: string }).hint).toContain('Fleet');
   }, 30_000);
+});
+
+describe('several miners in one service', () => {
+  it('two farms side by side: keys by session, a change on one touches only its keys', async () => {
+    fake = await startFakeLotus({ farm: 'A' });
+    const other = await startFakeLotus({ farm: 'B' });
+    try {
+      const service = makeService();
+      await service.save(rpcConfig('a'), { minerToken: fake.tokens.admin });
+      await service.save({ id: 'b', name: 'farm B', pollIntervalSec: 60, source: { kind: 'rpc', miner: { url: other.miner.url }, fullNode: { url: other.fullNode.url } } }, { minerToken: other.tokens.admin });
+      const live = subscribe(service);
+      await waitFor(() => live.state.data?.miners.a?.health.state === 'live' && live.state.data.miners.b?.health.state === 'live', 15_000, 'both live');
+      const d = live.state.data!;
+      expect(d.miners.b!.overview?.minerId).toBe('f02099456');
+      expect(Object.keys(d.workers).filter((k) => k.startsWith('b/')).length).toBe(13);
+      expect(Object.keys(d.jobs).filter((k) => k.startsWith('b/')).length).toBe(d.miners.b!.jobCount);
+      expect(Object.keys(d.jobs).filter((k) => k.startsWith('a/')).length).toBe(d.miners.a!.jobCount);
+      // farm B has no chain state in the fake: its problems say so, farm A's health is unaffected.
+      expect(d.miners.b!.problems.length).toBeGreaterThan(0);
+      live.state.diffs.length = 0;
+      fake.step();
+      service.pollNow('a');
+      await waitFor(() => live.state.diffs.some((x) => x.jobs), 10_000, 'farm A changed');
+      const keys = live.state.diffs.flatMap((x) => [...Object.keys(x.jobs?.put ?? {}), ...Object.keys(x.jobs?.patch ?? {}), ...(x.jobs?.remove ?? [])]);
+      expect(keys.length).toBeGreaterThan(0);
+      expect(keys.every((k) => k.startsWith('a/'))).toBe(true);
+    } finally {
+      await other.close();
+    }
+  }, 60_000);
+});
+
+describe('drover miners (headless)', () => {
+  it('list prints the saved sessions; snapshot reads one miner and prints its JSON', async () => {
+    fake = await startFakeLotus({ farm: 'A' });
+    const dir = path.join(tmp.path, 'cli-config');
+    await fs.mkdir(dir, { recursive: true });
+    // No token: lotus grants read (chain data; workers and jobs need admin).
+    const session = { id: 'c1', name: 'farm-a', source: { kind: 'rpc', miner: { url: fake.miner.url }, fullNode: { url: fake.fullNode.url } } };
+    await fs.writeFile(path.join(dir, MINER_SESSIONS_FILE_NAME), JSON.stringify({ version: 1, sessions: [session] }));
+    const run = async (args: string[]) => {
+      const out: string[] = [];
+      const err: string[] = [];
+      const code = await droverCli(args, { stdout: (l) => out.push(l), stderr: (l) => err.push(l), env: { HOME: tmp.path }, handleSignals: false });
+      return { code, out, err };
+    };
+    const list = await run(['miners', 'list', '--config-dir', dir]);
+    expect(list.code).toBe(0);
+    expect(list.out).toEqual([`c1\tfarm-a\trpc ${fake.miner.url}`]);
+    const snap = await run(['miners', 'snapshot', 'farm-a', '--config-dir', dir, '--timeout', '30']);
+    expect(snap.code).toBe(0);
+    const parsed = JSON.parse(snap.out.join('\n')) as { overview: { minerId: string }; problems: { code?: string }[] };
+    expect(parsed.overview.minerId).toBe('f03150672');
+    expect(parsed.problems.some((p) => p.code === 'PERMISSION_DENIED')).toBe(true);
+    const missing = await run(['miners', 'snapshot', 'nope', '--config-dir', dir]);
+    expect(missing.code).toBe(1);
+    expect(missing.err.join('\n')).toContain('no miner session "nope"');
+  }, 60_000);
 });
 
 describe('an API session over WebSocket with ChainNotify', () => {

@@ -97,6 +97,14 @@ function fakeTerminalService() {
         return null;
       },
       busy: ({ id }: { id: string }) => get(id).busy,
+      savedHosts: () => ({
+        hosts: [
+          { key: 'profile:kafka', name: 'Kafka', source: 'profile' as const, target: { host: 'gw', port: 22, user: 'ops' }, jumps: [] },
+          { key: 'sshConfig:rig-07', name: 'rig-07', source: 'sshConfig' as const, target: { host: '10.1.0.7', port: 2207, user: 'ops' }, jumps: [{ host: '10.0.0.1', port: 22, user: 'jump' }] },
+          { key: 'fleet:h1', name: 'gpu-01', source: 'fleet' as const, group: 'gpu', target: { host: '10.1.0.8', port: 22, user: 'root' }, jumps: [] },
+        ],
+        problems: [],
+      }),
       list: () => [...sessions.values()].map((s) => s.info),
       close: ({ id }: { id: string }) => {
         const s = get(id);
@@ -389,6 +397,8 @@ describe('terminal store (composed), over the real link and RPC engine', () => {
     await s.getState().loadProfiles();
     expect(selectProfiles(s.getState()).map((p) => p.key)).toEqual(['profile:kafka', 'profile:etcd']);
     expect(s.getState().profilesLoading).toBe(false);
+    // ~/.ssh/config and fleet hosts come from the service beside them (profiles are not listed twice).
+    expect(s.getState().saved.map((h) => h.key)).toEqual(['sshConfig:rig-07', 'fleet:h1']);
     svc.state.listError = new AppError('LOCKED', 'the vault is locked');
     await s.getState().loadProfiles();
     expect(selectProfiles(s.getState())).toHaveLength(2);

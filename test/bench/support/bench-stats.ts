@@ -28,21 +28,38 @@ try {
   clkTck = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 } catch {}
 
-/** CPU seconds (user + system) a process has used so far; 0 when it is gone. */
-export function procCpuS(pid: number): number {
+export interface CpuTimes {
+  user: number;
+  sys: number;
+}
+
+/** CPU seconds (user, system) a process has used so far; zeros when it is gone. */
+export function procCpu(pid: number): CpuTimes {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / clkTck; // utime, stime (fields 14 and 15)
+    return { user: Number(f[11]) / clkTck, sys: Number(f[12]) / clkTck }; // utime, stime (fields 14 and 15)
   } catch {
-    return 0;
+    return { user: 0, sys: 0 };
   }
 }
 
+/** CPU seconds (user + system) a process has used so far; 0 when it is gone. */
+export function procCpuS(pid: number): number {
+  const t = procCpu(pid);
+  return t.user + t.sys;
+}
+
+/** CPU seconds (user, system) of this process so far. */
+export const selfCpu = (): CpuTimes => {
+  const u = process.cpuUsage();
+  return { user: u.user / 1e6, sys: u.system / 1e6 };
+};
+
 /** CPU seconds of this process so far. */
 export const selfCpuS = (): number => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e6;
+  const t = selfCpu();
+  return t.user + t.sys;
 };
 
 /** `--name value` options of a benchmark, with defaults. */

@@ -5,6 +5,8 @@ import { Alert, App, Button, Col, Flex, Form, Input, InputNumber, Modal, Row, Se
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorDetails } from '../../components/error-details';
+import { useEtcdStore } from '../etcd/etcd-hooks';
+import { selectSessionOrder, selectSessions } from '../etcd/etcd-store';
 import { useFleetStore } from './fleet-hooks';
 import { selectGroups } from './fleet-store';
 import { parseJumps } from './host-form';
@@ -17,6 +19,8 @@ interface LoginValues {
   identityFiles: string;
   jumps: string;
   group: string;
+  /** '' = the endpoints typed below; else an etcd page session id. */
+  etcdSession: string;
   endpoints: string;
   pattern: string;
   text: string;
@@ -25,7 +29,7 @@ interface LoginValues {
 
 const DEFAULTS: Record<ImportSource, Partial<LoginValues>> = {
   'ssh-config': { group: 'default' },
-  etcd: { group: 'rigs', endpoints: 'http://127.0.0.1:2379', pattern: '/farm/workers/{mac}/env' },
+  etcd: { group: 'rigs', etcdSession: '', endpoints: 'http://127.0.0.1:2379', pattern: '/farm/workers/{mac}/env' },
   'lotus-workers': { group: 'lotus-workers' },
   hostnames: { group: 'default' },
   file: {},
@@ -59,6 +63,15 @@ function ImportBody({ initial, onClose }: { initial: ImportSource; onClose(): vo
     importInventory: useFleetStore((s) => s.importInventory),
   };
   const groups = useFleetStore(selectGroups);
+  const etcdSessions = useEtcdStore(selectSessions);
+  const etcdOrder = useEtcdStore(selectSessionOrder);
+  const etcdVia = useMemo(
+    () => [
+      { value: '', label: t('fleet.import.etcdDirect') },
+      ...etcdOrder.flatMap((id) => (etcdSessions[id] ? [{ value: id, label: t('fleet.import.etcdSession', { name: etcdSessions[id].config.name }) }] : [])),
+    ],
+    [etcdOrder, etcdSessions, t],
+  );
   const hosts = useFleetStore((s) => s.hosts);
   const fresh = useFleetStore((s) => s.live.fresh);
   const [source, setSourceState] = useState<ImportSource>(initial);
@@ -102,7 +115,7 @@ function ImportBody({ initial, onClose }: { initial: ImportSource; onClose(): vo
         source === 'ssh-config'
           ? await store.importSshConfig({ user: v.user, group: v.group })
           : source === 'etcd'
-            ? await store.importEtcd({ ...login, endpoints: v.endpoints.split(/[\s,]+/).filter(Boolean), pattern: v.pattern })
+            ? await store.importEtcd({ ...login, ...(v.etcdSession ? { sessionId: v.etcdSession } : { endpoints: v.endpoints.split(/[\s,]+/).filter(Boolean) }), pattern: v.pattern })
             : await store.importText({ ...login, kind: source, text: v.text });
       setStep({ kind: 'preview', preview });
       setSelected(preview.candidates.map((c, i) => (c.host ? i : -1)).filter((i) => i >= 0));
@@ -182,9 +195,18 @@ function ImportBody({ initial, onClose }: { initial: ImportSource; onClose(): vo
       <Form form={form} key={source} layout="vertical" data-shortcuts="off" initialValues={{ user: 'root', port: 22, identityFiles: '', jumps: '', text: '', path: '', ...DEFAULTS[source] }}>
         {source === 'etcd' && (
           <Row gutter={12}>
+            <Col span={24}>
+              <Form.Item name="etcdSession" label={t('fleet.import.etcdVia')} extra={t('fleet.import.etcdViaHelp')}>
+                <Select options={etcdVia} data-testid="fleet-import-etcd-session" />
+              </Form.Item>
+            </Col>
             <Col span={12}>
-              <Form.Item name="endpoints" label={t('fleet.import.endpoints')} rules={[{ required: true }]} extra={t('fleet.import.endpointsHelp')}>
-                <Input className="drover-mono" data-testid="fleet-import-endpoints" />
+              <Form.Item noStyle shouldUpdate={(a, b) => a.etcdSession !== b.etcdSession}>
+                {({ getFieldValue }) => (
+                  <Form.Item name="endpoints" label={t('fleet.import.endpoints')} rules={[{ required: !getFieldValue('etcdSession') }]} extra={t('fleet.import.endpointsHelp')}>
+                    <Input className="drover-mono" disabled={Boolean(getFieldValue('etcdSession'))} data-testid="fleet-import-endpoints" />
+                  </Form.Item>
+                )}
               </Form.Item>
             </Col>
             <Col span={12}>

@@ -6,6 +6,7 @@ import { useTranslation } from 'react-i18next';
 import { formatDuration } from '../../components/format';
 import { alertText, sortMinerAlerts } from './alert-text';
 import { useMinerView } from './miner-view';
+import { useMinersStore } from './miners-hooks';
 import { useSecond } from './use-second';
 
 /**
@@ -20,10 +21,20 @@ export function AlertsPanel({ onShowJob, onShowWorker }: { onShowJob(jobKey: str
   const offset = useMinerView((s) => s.live.clockOffsetMs);
   const now = useSecond() + offset;
   const list = useMemo(() => sortMinerAlerts(alerts), [alerts]);
+  const dismiss = useMinersStore((s) => s.dismissAlert);
+  const busy = useMinersStore((s) => s.busy);
   if (list.length === 0) {
     return <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('miners.alert.none')} data-testid="miners-alerts-empty" className={actionable ? undefined : 'drover-stale'} />;
   }
-  const link = (a: MinerAlert) =>
+  const link = (a: MinerAlert) => (
+    <>
+      {jump(a)}
+      <Button size="small" type="text" disabled={!actionable} loading={busy[a.id] === 'dismiss'} onClick={() => void dismiss(a.id)} data-testid="miners-alert-dismiss">
+        {t('miners.alert.dismiss')}
+      </Button>
+    </>
+  );
+  const jump = (a: MinerAlert) =>
     a.jobKey ? (
       <Button size="small" type="link" onClick={() => onShowJob(a.jobKey!)} data-testid="miners-alert-show">
         {t('miners.alert.showJob')}

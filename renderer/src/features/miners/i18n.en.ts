@@ -16,6 +16,7 @@ export const minersEn = {
     minersWorkerTerminal: 'finding a worker’s host',
     minersHistory: 'reading a miner’s history',
     minersTest: 'testing a miner connection',
+    minersDismissAlert: 'dismissing a miner alert',
   },
   miners: {
     loading: 'Connecting to the miners service…',
@@ -27,7 +28,7 @@ export const minersEn = {
     },
     toolbar: { add: 'Add miner' },
     card: {
-      alerts: '{{count}} alerts',
+      alerts: 'alerts: {{count}}',
       summary: 'QA {{qa}} · {{workers}} workers · {{running}}/{{jobs}} jobs running',
     },
     panel: {
@@ -150,6 +151,7 @@ export const minersEn = {
       since: 'for {{duration}}',
       showJob: 'Show job',
       showWorker: 'Show worker',
+      dismiss: 'Dismiss',
       severity: { warning: 'warning', critical: 'critical' },
       kind: {
         'job-slow': 'Job far slower than usual',

@@ -19,6 +19,7 @@ export const minersZhCN: Translation<typeof minersEn> = {
     minersWorkerTerminal: '查找 worker 所在主机',
     minersHistory: '读取矿工历史',
     minersTest: '测试矿工连接',
+    minersDismissAlert: '忽略矿工告警',
   },
   miners: {
     loading: '正在连接矿工服务…',
@@ -152,6 +153,7 @@ export const minersZhCN: Translation<typeof minersEn> = {
       since: '已持续 {{duration}}',
       showJob: '查看任务',
       showWorker: '查看 worker',
+      dismiss: '忽略',
       severity: { warning: '警告', critical: '严重' },
       kind: {
         'job-slow': '任务远慢于平常',

@@ -3,12 +3,12 @@ import type { MinerLiveJob } from '@contract/miners';
 import { Button, Empty, Flex, Input, Segmented, Select, Tag, Tooltip, Typography } from 'antd';
 import { createContext, memo, useContext, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { VirtualList } from '../etcd/virtual-list';
-import { jobFacets, jobIds, DEFAULT_JOBS_FILTER, type JobsFilter } from './jobs-view';
+import { jobFacets, jobIds, keepSame, DEFAULT_JOBS_FILTER, type JobsFilter } from './jobs-view';
 import { keepFlash, recentChange, sameJobRow, useMinerView, type MinerViewState } from './miner-view';
 import { goDuration, jobElapsedMs, jobStateColor } from './miners-format';
 import { countJobRender } from './miners-test-hook';
 import { useSecond } from './use-second';
+import { VirtualRows } from './virtual-rows';
 
 export const JOB_ROW_HEIGHT = 34;
 
@@ -99,8 +99,12 @@ const JobRow = memo(function JobRow({ jobKey }: { jobKey: string }) {
 function useJobIds(filter: JobsFilter): readonly string[] {
   const jobs = useMinerView((s) => s.jobs);
   const refMs = useMinerView((s) => s.source?.takenAtMs ?? 0);
-  // A new array each time the jobs change; the rows themselves are memoized by key.
-  return useMemo(() => jobIds(jobs, filter, refMs), [jobs, filter, refMs]);
+  const computed = useMemo(() => jobIds(jobs, filter, refMs), [jobs, filter, refMs]);
+  // The same array while the ids are the same: the list itself then does not re-render.
+  const [kept, setKept] = useState<readonly string[]>(computed);
+  const next = keepSame(kept, computed);
+  if (next !== kept) setKept(next);
+  return next;
 }
 
 /** Filter menus: the tasks, states and workers present, with counts. */
@@ -208,7 +212,7 @@ export function JobsTable({ height, filter: filterProp, onFilter }: { height: nu
           <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={total === 0 ? t('miners.jobs.none') : t('miners.jobs.noMatch')} />
         ) : (
           <div style={{ height }}>
-            <VirtualList items={ids} rowHeight={JOB_ROW_HEIGHT} render={render} getKey={(k) => k} className="drover-miners-jobbody" testId="miners-job-list" />
+            <VirtualRows keys={ids} rowHeight={JOB_ROW_HEIGHT} renderRow={render} className="drover-miners-jobbody" testId="miners-job-list" />
           </div>
         )}
       </div>

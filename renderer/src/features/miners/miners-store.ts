@@ -30,7 +30,7 @@ export interface MinerTokens {
   readonly clearFullNodeToken?: boolean | undefined;
 }
 
-export type MinersBusy = 'abort' | 'tasks' | 'terminal' | 'poll' | 'remove';
+export type MinersBusy = 'abort' | 'tasks' | 'terminal' | 'poll' | 'remove' | 'dismiss';
 
 export interface MinersState {
   /** A snapshot of miners.live arrived. */
@@ -66,6 +66,7 @@ export interface MinersState {
   setWorkerTasks(sessionId: string, workerId: string, change: { enable: string[]; disable: string[]; enabled?: boolean }): Promise<Result<WorkerTasksResult>>;
   workerTerminal(sessionId: string, workerId: string): Promise<WorkerTerminal | null>;
   history(sessionId: string): Promise<MinerHistory>;
+  dismissAlert(alertId: string): Promise<void>;
   listTunnels(): Promise<TunnelProfile[]>;
   /** One miner's panels read this (workers, jobs, alerts of that session only; rows keep their identity). */
   view(sessionId: string): MinerViewStore;
@@ -266,6 +267,9 @@ export function createMinersStore(deps: MinersStoreDeps): MinersStore {
         return r?.ok ? r.value : null;
       },
       history: (sessionId) => remote.history({ sessionId }),
+      async dismissAlert(alertId) {
+        await busyRun(alertId, 'dismiss', 'minersDismissAlert', () => remote.dismissAlert({ alertId }));
+      },
       listTunnels: () => deps.api.tunnels.list(null),
       view(sessionId) {
         return viewOf(sessionId).store;

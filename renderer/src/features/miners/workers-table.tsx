@@ -77,7 +77,7 @@ export function WorkersTable({ actions, height }: { actions: WorkerActions; heig
     {
       key: 'host',
       title: t('miners.workers.host'),
-      width: 200,
+      width: 170,
       render: (_, { w }) => (
         <div className="drover-miners-cellstack">
           <Typography.Text strong ellipsis data-testid="miners-worker-host">
@@ -89,11 +89,11 @@ export function WorkersTable({ actions, height }: { actions: WorkerActions; heig
         </div>
       ),
     },
-    { key: 'state', title: t('miners.workers.state'), width: 120, render: (_, { w }) => <StateCell w={w} /> },
+    { key: 'state', title: t('miners.workers.state'), width: 110, render: (_, { w }) => <StateCell w={w} /> },
     {
       key: 'tasks',
       title: t('miners.workers.tasks'),
-      width: 190,
+      width: 170,
       render: (_, { w }) =>
         w.tasks === undefined ? (
           <Typography.Text type="secondary" className="drover-miners-small">
@@ -105,11 +105,11 @@ export function WorkersTable({ actions, height }: { actions: WorkerActions; heig
           <span className="drover-miners-tasklist">{w.tasks.map((x) => taskShort(x)).join(' ')}</span>
         ),
     },
-    { key: 'queues', title: t('miners.workers.queues'), width: 200, render: (_, { w }) => <QueueCell w={w} /> },
+    { key: 'queues', title: t('miners.workers.queues'), width: 170, render: (_, { w }) => <QueueCell w={w} /> },
     {
       key: 'cpu',
       title: t('miners.workers.cpu'),
-      width: 130,
+      width: 110,
       render: (_, { w }) => (
         <div className="drover-miners-cellstack">
           <span>
@@ -126,7 +126,7 @@ export function WorkersTable({ actions, height }: { actions: WorkerActions; heig
     {
       key: 'gpu',
       title: t('miners.workers.gpu'),
-      width: 150,
+      width: 140,
       render: (_, { w }) =>
         w.gpu.count === 0 ? (
           <Typography.Text type="secondary">{DASH}</Typography.Text>
@@ -152,7 +152,7 @@ export function WorkersTable({ actions, height }: { actions: WorkerActions; heig
     {
       key: 'mem',
       title: t('miners.workers.memory'),
-      width: 160,
+      width: 190,
       render: (_, { w }) => (
         <span className="drover-miners-small">
           {w.memory.ramText ??
@@ -163,7 +163,7 @@ export function WorkersTable({ actions, height }: { actions: WorkerActions; heig
     {
       key: 'disk',
       title: t('miners.workers.disk'),
-      width: 90,
+      width: 70,
       render: (_, { w }) => <T tone={percentTone(w.hardware?.diskUsePercent, 85, 92)}>{pct(w.hardware?.diskUsePercent)}</T>,
     },
     {
@@ -198,7 +198,7 @@ export function WorkersTable({ actions, height }: { actions: WorkerActions; heig
         virtual={rows.length > 60}
         rowKey="key"
         pagination={false}
-        scroll={{ x: 1330, y: height }}
+        scroll={{ x: 1210, y: height }}
         dataSource={rows}
         columns={columns}
         locale={{ emptyText: t('miners.workers.none') }}

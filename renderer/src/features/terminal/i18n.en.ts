@@ -14,6 +14,8 @@ export const terminalEn = {
     sshEllipsis: 'SSH…',
     profilesGroup: 'Saved tunnel targets',
     recentGroup: 'Recent hosts',
+    sshConfigGroup: 'From ~/.ssh/config',
+    fleetGroup: 'Fleet inventory',
     empty: {
       title: 'No terminal open',
       text: 'Open a shell on this machine, or on a host over SSH (through jump hosts, or from a saved tunnel target).',

@@ -17,6 +17,8 @@ export const terminalZhCN: Translation<typeof terminalEn> = {
     sshEllipsis: 'SSH…',
     profilesGroup: '已保存的隧道目标',
     recentGroup: '最近的主机',
+    sshConfigGroup: '来自 ~/.ssh/config',
+    fleetGroup: '主机清单（Fleet）',
     empty: {
       title: '没有打开的终端',
       text: '在本机打开 Shell，或通过 SSH 连接到主机（可经跳板机，也可选用已保存的隧道目标）。',

@@ -1,8 +1,8 @@
-import { App, Form, Input, Modal, Typography } from 'antd';
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { App, Input, Modal, Typography } from 'antd';
+import { useCallback, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useTerminal, useTerminalStore } from './terminal-hooks';
-import { selectRenaming, selectTabs } from './terminal-store';
+import { selectRenaming, selectTabs, type TerminalTab } from './terminal-store';
 import { useTabName } from './tab-label';
 import { asXterm } from './xterm-screen';
 
@@ -52,19 +52,17 @@ export function useCloseTab(): (key: string) => Promise<void> {
 
 /** The rename dialog of the tab the store names (Ctrl+Shift+E in a terminal, or the tab's menu). */
 export function RenameTabDialog() {
-  const { t } = useTranslation();
-  const store = useTerminal();
   const key = useTerminalStore(selectRenaming);
   const tabs = useTerminalStore(selectTabs);
   const tab = tabs.find((x) => x.key === key);
-  const [value, setValue] = useState('');
+  return tab ? <RenameForm key={tab.key} tab={tab} /> : null;
+}
+
+function RenameForm({ tab }: { tab: TerminalTab }) {
+  const { t } = useTranslation();
+  const store = useTerminal();
+  const [value, setValue] = useState(tab.name ?? '');
   const input = useRef<{ focus: () => void; select?: () => void } | null>(null);
-  useEffect(() => {
-    if (tab) setValue(tab.name ?? '');
-    // Only when the dialog opens for a tab.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [key]);
-  if (!tab) return null;
   const defaultName = tab.target.kind === 'local' ? t('terminal.local') : tab.label;
   const close = () => {
     store.getState().requestRename(null);
@@ -91,7 +89,7 @@ export function RenameTabDialog() {
       okButtonProps={{ 'data-testid': 'terminal-rename-save' } as never}
       destroyOnHidden
     >
-      <Form layout="vertical" onFinish={save}>
+      <div>
         <Input
           ref={(el) => {
             input.current = el as never;
@@ -106,7 +104,7 @@ export function RenameTabDialog() {
         <Typography.Paragraph type="secondary" style={{ marginTop: 8, marginBottom: 0 }}>
           {t('terminal.tab.renameHint')}
         </Typography.Paragraph>
-      </Form>
+      </div>
     </Modal>
   );
 }

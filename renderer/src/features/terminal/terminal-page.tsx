@@ -12,13 +12,15 @@ import {
   SearchOutlined,
   ClusterOutlined,
   SnippetsOutlined,
+  SplitCellsOutlined,
 } from '@ant-design/icons';
 import { App, Button, Dropdown, Empty, Segmented, Space, Tabs, Tooltip, type MenuProps } from 'antd';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useTerminal, useTerminalStore } from './terminal-hooks';
 import { routeLabel } from '@contract/ssh';
-import { selectActiveKey, selectActiveTab, selectBroadcast, selectOthers, selectProfiles, selectRecent, selectTabs, selectView, type TerminalTab, type TerminalView } from './terminal-store';
+import { keysOf } from './terminal-panes';
+import { selectActiveKey, selectActiveTab, selectBroadcast, selectOthers, selectPanes, selectSaved, selectProfiles, selectRecent, selectTabs, selectView, type TerminalTab, type TerminalView } from './terminal-store';
 import { RenameTabDialog, useCloseTab } from './tab-actions';
 import { NewTerminalDialog, type NewTerminalKind } from './new-terminal-dialog';
 import { RunOnHosts } from './run-on-hosts';
@@ -75,6 +77,28 @@ function NewTerminalButton({ onNew }: { onNew: (kind: NewTerminalKind) => void }
   const profiles = useTerminalStore(selectProfiles);
   const recent = useTerminalStore(selectRecent);
   const others = useTerminalStore(selectOthers);
+  const saved = useTerminalStore(selectSaved);
+  const fromConfig = saved.filter((h) => h.source === 'sshConfig');
+  const fromFleet = saved.filter((h) => h.source === 'fleet');
+  const savedGroup = (label: string, list: typeof saved) =>
+    list.length
+      ? [
+          { type: 'divider' as const },
+          {
+            type: 'group' as const,
+            label,
+            children: list.slice(0, 50).map((h) => ({
+              key: `saved:${h.key}`,
+              label: (
+                <span title={routeLabel(h.target, h.jumps)} data-testid="terminal-saved-host" data-key={h.key}>
+                  {h.name}
+                  {h.group ? <span className="drover-term-menu-note"> · {h.group}</span> : null}
+                </span>
+              ),
+            })),
+          },
+        ]
+      : [];
   const items: MenuProps['items'] = [
     { key: 'local', icon: <DesktopOutlined />, label: t('terminal.localShell') },
     { key: 'ssh', icon: <CodeOutlined />, label: t('terminal.sshEllipsis') },
@@ -87,6 +111,8 @@ function NewTerminalButton({ onNew }: { onNew: (kind: NewTerminalKind) => void }
     ...(recent.length
       ? [{ type: 'divider' as const }, { type: 'group' as const, label: t('terminal.recentGroup'), children: recent.map((p) => ({ key: p.key, label: <span className="drover-mono">{p.name}</span> })) }]
       : []),
+    ...savedGroup(t('terminal.sshConfigGroup'), fromConfig),
+    ...savedGroup(t('terminal.fleetGroup'), fromFleet),
     ...(others.length
       ? [
           { type: 'divider' as const },
@@ -111,6 +137,10 @@ function NewTerminalButton({ onNew }: { onNew: (kind: NewTerminalKind) => void }
     if (key === 'local') store.getState().openTerminal({ kind: 'local' });
     else if (key === 'ssh') onNew('ssh');
     else if (key.startsWith('session:')) store.getState().attachSession(key.slice('session:'.length));
+    else if (key.startsWith('saved:')) {
+      const h = saved.find((x) => `saved:${x.key}` === key);
+      if (h) store.getState().openTerminal({ kind: 'ssh', target: h.target, jumps: [...h.jumps] }, { name: h.source === 'sshConfig' ? h.name : null });
+    }
     else {
       const d = [...profiles, ...recent].find((x) => x.key === key);
       if (d) store.getState().openTerminal({ kind: 'ssh', target: d.target, jumps: [...d.jumps] });
@@ -182,6 +212,7 @@ function TerminalTools({ onNew }: { onNew: (kind: NewTerminalKind) => void }) {
           <Button icon={<DownloadOutlined aria-hidden />} disabled={!screen} onClick={save} aria-label={t('terminal.tools.save')} data-testid="terminal-save" />
         </Tooltip>
       </Space.Compact>
+      <SplitButton />
       <TerminalSettingsButton />
     </Space>
   );
@@ -193,6 +224,7 @@ function TerminalWorkspace({ onNew }: { onNew: (kind: NewTerminalKind) => void }
   const tabs = useTerminalStore(selectTabs);
   const activeKey = useTerminalStore(selectActiveKey);
   const broadcast = useTerminalStore(selectBroadcast);
+  const panes = useTerminalStore(selectPanes);
   const closeTab = useCloseTab();
 
   if (tabs.length === 0) {
@@ -215,38 +247,90 @@ function TerminalWorkspace({ onNew }: { onNew: (kind: NewTerminalKind) => void }
 
   return (
     <div className={`drover-term-workspace${broadcast ? ' is-broadcasting' : ''}`}>
-      <Tabs
-        type="editable-card"
-        size="small"
-        className="drover-term-tabs"
-        activeKey={activeKey ?? undefined}
-        onChange={(k) => store.getState().activate(k)}
-        onEdit={(k, action) => {
-          if (action === 'add') onNew('local');
-          else if (typeof k === 'string') void closeTab(k);
-        }}
-        addIcon={
-          <Tooltip title={t('terminal.newTerminal')}>
-            <PlusOutlined data-testid="terminal-tabs-add" />
-          </Tooltip>
-        }
-        items={tabs.map((tab) => ({
-          key: tab.key,
-          label: (
-            <TabMenu tab={tab} onClose={() => void closeTab(tab.key)}>
-              <TabLabel tab={tab} broadcastOn={broadcast !== null} receiving={broadcast?.includes(tab.key) ?? false} />
-            </TabMenu>
-          ),
-          closable: true,
-          closeIcon: <span aria-label={t('terminal.closeTab')} data-testid={`terminal-tab-close-${tab.key}`} className="drover-term-tab-close">×</span>,
-        }))}
-      />
       {broadcast && <div className="drover-term-broadcast-hint">{t('terminal.broadcast.hint')}</div>}
-      <div className="drover-term-panes">
-        {tabs.map((tab) => (
-          <TerminalPane key={tab.key} tab={tab} active={tab.key === activeKey} />
-        ))}
-      </div>
+      {panes.split ? (
+        <div className="drover-term-split" data-testid="terminal-split">
+          <PaneColumn side="left" keys={keysOf(tabs.map((x) => x.key), panes, 'left')} front={activeKey} focused={panes.focus === 'left'} onNew={onNew} closeTab={closeTab} />
+          <PaneColumn side="right" keys={panes.right} front={panes.rightKey} focused={panes.focus === 'right'} onNew={onNew} closeTab={closeTab} />
+        </div>
+      ) : (
+        <PaneColumn side="left" keys={tabs.map((x) => x.key)} front={activeKey} focused onNew={onNew} closeTab={closeTab} />
+      )}
+    </div>
+  );
+}
+
+/** One pane: its tab strip and its terminals (the front one shown). */
+function PaneColumn({
+  side,
+  keys,
+  front,
+  focused,
+  onNew,
+  closeTab,
+}: {
+  side: 'left' | 'right';
+  keys: readonly string[];
+  front: string | null;
+  focused: boolean;
+  onNew: (kind: NewTerminalKind) => void;
+  closeTab: (key: string) => Promise<void>;
+}) {
+  const { t } = useTranslation();
+  const store = useTerminal();
+  const allTabs = useTerminalStore(selectTabs);
+  const broadcast = useTerminalStore(selectBroadcast);
+  const split = useTerminalStore(selectPanes).split;
+  const tabs = keys.flatMap((k) => allTabs.filter((x) => x.key === k));
+  return (
+    <div
+      className={`drover-term-column${split && focused ? ' is-focused' : ''}`}
+      data-testid={`terminal-column-${side}`}
+      data-focused={focused ? 'true' : 'false'}
+      onFocusCapture={() => store.getState().focusPane(side)}
+      onMouseDown={() => store.getState().focusPane(side)}
+    >
+      {tabs.length === 0 ? (
+        <div className="drover-term-column-empty" data-testid={`terminal-column-empty-${side}`}>
+          {t('terminal.split.empty')}
+        </div>
+      ) : (
+        <>
+          <Tabs
+            type="editable-card"
+            size="small"
+            className="drover-term-tabs"
+            activeKey={front ?? undefined}
+            onChange={(k) => store.getState().activate(k)}
+            onEdit={(k, action) => {
+              if (action === 'add') {
+                store.getState().focusPane(side);
+                onNew('local');
+              } else if (typeof k === 'string') void closeTab(k);
+            }}
+            addIcon={
+              <Tooltip title={t('terminal.newTerminal')}>
+                <PlusOutlined data-testid={side === 'left' ? 'terminal-tabs-add' : 'terminal-tabs-add-right'} />
+              </Tooltip>
+            }
+            items={tabs.map((tab) => ({
+              key: tab.key,
+              label: (
+                <TabMenu tab={tab} onClose={() => void closeTab(tab.key)}>
+                  <TabLabel tab={tab} broadcastOn={broadcast !== null} receiving={broadcast?.includes(tab.key) ?? false} />
+                </TabMenu>
+              ),
+              closable: true,
+              closeIcon: <span aria-label={t('terminal.closeTab')} data-testid={`terminal-tab-close-${tab.key}`} className="drover-term-tab-close">×</span>,
+            }))}
+          />
+          <div className="drover-term-panes">
+            {tabs.map((tab) => (
+              <TerminalPane key={tab.key} tab={tab} active={tab.key === front} focused={focused && tab.key === front} />
+            ))}
+          </div>
+        </>
+      )}
     </div>
   );
 }
@@ -258,6 +342,7 @@ function TabMenu({ tab, onClose, children }: { tab: TerminalTab; onClose: () => 
   const items: MenuProps['items'] = [
     { key: 'rename', icon: <EditOutlined aria-hidden />, label: <span data-testid="terminal-tab-rename">{t('terminal.tab.rename')}</span>, extra: 'Ctrl+Shift+E' },
     { key: 'duplicate', icon: <CopyOutlined aria-hidden />, label: <span data-testid="terminal-tab-duplicate">{t('terminal.tab.duplicate')}</span>, extra: 'Ctrl+Shift+D' },
+    { key: 'move', icon: <SplitCellsOutlined aria-hidden />, label: <span data-testid="terminal-tab-move">{t('terminal.tab.moveToOtherPane')}</span>, extra: 'Ctrl+Shift+M' },
     { type: 'divider' },
     { key: 'close', icon: <CloseOutlined aria-hidden />, label: <span data-testid="terminal-tab-menu-close">{t('terminal.tab.close')}</span> },
   ];
@@ -265,11 +350,34 @@ function TabMenu({ tab, onClose, children }: { tab: TerminalTab; onClose: () => 
     domEvent.stopPropagation();
     if (key === 'rename') store.getState().requestRename(tab.key);
     else if (key === 'duplicate') store.getState().duplicateTab(tab.key);
+    else if (key === 'move') store.getState().moveTab(tab.key);
     else if (key === 'close') onClose();
   };
   return (
     <Dropdown menu={{ items, onClick }} trigger={['contextMenu']}>
       <span data-testid={`terminal-tab-menu-${tab.key}`}>{children}</span>
     </Dropdown>
+  );
+}
+
+/** Splits the terminal area into two panes side by side, or back to one. */
+function SplitButton() {
+  const { t } = useTranslation();
+  const store = useTerminal();
+  const split = useTerminalStore(selectPanes).split;
+  const label = split ? t('terminal.split.off') : t('terminal.split.on');
+  return (
+    <Tooltip title={label}>
+      <Button
+        icon={<SplitCellsOutlined aria-hidden />}
+        type={split ? 'primary' : 'default'}
+        ghost={split}
+        aria-label={label}
+        aria-pressed={split}
+        onClick={() => store.getState().toggleSplit()}
+        data-testid="terminal-split-toggle"
+        data-split={split ? 'on' : 'off'}
+      />
+    </Tooltip>
   );
 }

@@ -16,7 +16,7 @@ import { xtermTheme } from './xterm-theme';
  * One tab's terminal: the xterm element (moved in on mount, out on unmount), the find bar, the
  * broadcast banner, and what to do when the session is opening, has ended or failed.
  */
-export function TerminalPane({ tab, active }: { tab: TerminalTab; active: boolean }) {
+export function TerminalPane({ tab, active, focused = active }: { tab: TerminalTab; active: boolean; focused?: boolean }) {
   const { t } = useTranslation();
   const { message } = App.useApp();
   const store = useTerminal();
@@ -44,13 +44,13 @@ export function TerminalPane({ tab, active }: { tab: TerminalTab; active: boolea
   useEffect(() => {
     if (!screen) return;
     screen.setVisible(active);
-    if (active) screen.focus();
-  }, [screen, active]);
+    if (focused) screen.focus();
+  }, [screen, active, focused]);
 
   // A session that has just started (or restarted) takes the keyboard if its tab is in front.
   useEffect(() => {
-    if (screen && active && tab.status === 'running') screen.focus();
-  }, [screen, active, tab.status, tab.sessions]);
+    if (screen && focused && tab.status === 'running') screen.focus();
+  }, [screen, focused, tab.status, tab.sessions]);
 
   // Refit whenever the container changes size (window, sider, banner, find bar).
   useEffect(() => {

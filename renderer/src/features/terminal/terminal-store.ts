@@ -3,7 +3,7 @@ import { AppError } from '@contract/errors';
 import type { AppApi } from '@contract/index';
 import type { Disposable } from '@contract/lifecycle';
 import type { Hop } from '@contract/ssh';
-import { TerminalTargetSchema, type TerminalBusy, type TerminalLiveData, type TerminalLiveSession, type TerminalTarget } from '@contract/terminal';
+import { TerminalTargetSchema, type SavedHost, type TerminalBusy, type TerminalLiveData, type TerminalLiveSession, type TerminalTarget } from '@contract/terminal';
 import type { z } from 'zod';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { ReconnectingConnection } from '../../api/reconnecting-connection';
@@ -11,6 +11,8 @@ import { createLiveStore, type LiveStore } from '../../stores/live-store';
 import type { ToastStore } from '../../stores/toast-store';
 import { TerminalAttachment } from './terminal-attach';
 import { addRecent, profileDestinations, readRecent, type SshDestination } from './terminal-destinations';
+import * as panesOf from './terminal-panes';
+import { ONE_PANE, type Panes } from './terminal-panes';
 import { cancelledRun, EMPTY_RUN_DRAFT, endedRun, runHosts, startedRun, withResult, type RunDraft, type RunState } from './terminal-run';
 import type { ScreenFactory, TerminalScreen } from './terminal-screen';
 import {
@@ -71,6 +73,8 @@ export interface TerminalState {
   readonly prefs: TerminalPrefs;
   readonly profiles: readonly SshDestination[];
   readonly profilesLoading: boolean;
+  /** Saved hosts from ~/.ssh/config and the fleet inventory (service side), loaded with the profiles. */
+  readonly saved: readonly SavedHost[];
   readonly recent: readonly SshDestination[];
   readonly run: RunState | null;
   readonly runDraft: RunDraft;
@@ -81,6 +85,8 @@ export interface TerminalState {
   readonly restored: boolean;
   /** The tab whose rename dialog is open. */
   readonly renaming: string | null;
+  /** One pane, or two side by side (terminal-panes.ts); activeKey is the left pane's front tab. */
+  readonly panes: Panes;
 
   /**
    * Opens a tab on `target` (a local shell or an SSH destination), makes it the active tab and,
@@ -99,6 +105,14 @@ export interface TerminalState {
   duplicateTab(key: string): string | null;
   /** Opens (key) or closes (null) the rename dialog. */
   requestRename(key: string | null): void;
+  /** Two panes side by side, or back to one. */
+  toggleSplit(): void;
+  /** Moves a tab to the other pane (splitting first). */
+  moveTab(key: string): void;
+  /** The other pane takes the keyboard. */
+  focusOtherPane(): void;
+  /** Which pane has the keyboard (a click or focus inside it). */
+  focusPane(side: 'left' | 'right'): void;
   /** A new session in the same tab, keeping the scrollback (SSH reconnect, local restart). */
   reconnect(key: string): void;
   /** Gives up waiting for a session that is still opening. */
@@ -282,9 +296,16 @@ export function createTerminalStore(deps: TerminalStoreDeps): TerminalStore {
             else get().startBroadcast();
           } else if (r.kind === 'rename') get().requestRename(key);
           else if (r.kind === 'duplicate') get().duplicateTab(key);
+          else if (r.kind === 'moveTab') get().moveTab(key);
+          else if (r.kind === 'otherPane') get().focusOtherPane();
         }),
       );
-      set((s) => ({ tabs: [...s.tabs, newTab(key, target, name)], ...(activate ? { activeKey: key, view: 'terminals' as const } : {}) }));
+      set((s) => {
+        const tabs = [...s.tabs, newTab(key, target, name)];
+        if (!activate) return { tabs };
+        const o = panesOf.opened(s.panes, key);
+        return { tabs, panes: o.panes, ...(o.left ? { activeKey: key } : {}), view: 'terminals' as const };
+      });
       return key;
     };
 
@@ -295,6 +316,7 @@ export function createTerminalStore(deps: TerminalStoreDeps): TerminalStore {
       prefs: normalizePrefs(saved.prefs),
       profiles: [],
       profilesLoading: false,
+      saved: [],
       recent: readRecent(saved.recent),
       run: null,
       runDraft: EMPTY_RUN_DRAFT,
@@ -302,6 +324,7 @@ export function createTerminalStore(deps: TerminalStoreDeps): TerminalStore {
       others: [],
       restored: false,
       renaming: null,
+      panes: ONE_PANE,
 
       openTerminal(input, options = {}) {
         const parsedTarget = TerminalTargetSchema.safeParse(input);
@@ -329,7 +352,11 @@ export function createTerminalStore(deps: TerminalStoreDeps): TerminalStore {
         records.delete(key);
         for (const d of rec.subs) d.dispose();
         rec.attachment.screen.dispose();
-        set((s) => ({ tabs: removeTab(s.tabs, key), ...viewAfterClose(s, s.tabs.map((t) => t.key), key) }));
+        set((s) => {
+          const keys = s.tabs.map((t) => t.key);
+          const v = panesOf.afterClose(keys, s.activeKey, s.panes, key);
+          return { tabs: removeTab(s.tabs, key), ...viewAfterClose(s, keys, key), activeKey: v.activeKey, panes: v.panes };
+        });
       },
 
       async busy(key) {
@@ -393,7 +420,31 @@ export function createTerminalStore(deps: TerminalStoreDeps): TerminalStore {
       },
 
       activate(key) {
-        if (records.has(key)) set({ activeKey: key, view: 'terminals' });
+        if (!records.has(key)) return;
+        const a = panesOf.activated(get().panes, key);
+        set({ panes: a.panes, ...(a.left ? { activeKey: key } : {}), view: 'terminals' });
+      },
+
+      toggleSplit() {
+        const s = get();
+        const v = s.panes.split ? panesOf.splitOff(s.activeKey, s.panes) : panesOf.splitOn(s.tabs.map((t) => t.key), s.activeKey);
+        set({ panes: v.panes, activeKey: v.activeKey });
+      },
+
+      moveTab(key) {
+        const s = get();
+        const v = panesOf.moveToOther(s.tabs.map((t) => t.key), s.activeKey, s.panes, key);
+        set({ panes: v.panes, activeKey: v.activeKey });
+      },
+
+      focusOtherPane() {
+        const p = get().panes;
+        if (p.split) set({ panes: { ...p, focus: p.focus === 'left' ? 'right' : 'left' } });
+      },
+
+      focusPane(side) {
+        const p = get().panes;
+        if (p.split && p.focus !== side) set({ panes: { ...p, focus: side } });
       },
 
       setView(view) {
@@ -439,6 +490,13 @@ export function createTerminalStore(deps: TerminalStoreDeps): TerminalStore {
       async loadProfiles() {
         if (get().profilesLoading) return;
         set({ profilesLoading: true });
+        const savedHosts =
+          typeof api.terminal.savedHosts === 'function'
+            ? api.terminal.savedHosts(null).then(
+                (r) => set({ saved: r.hosts.filter((h) => h.source !== 'profile') }),
+                () => undefined, // ~/.ssh/config and fleet only add to the menu; profiles below say what failed
+              )
+            : Promise.resolve();
         try {
           const list = await api.tunnels.list(null);
           set({ profiles: profileDestinations(list), profilesLoading: false });
@@ -446,6 +504,7 @@ export function createTerminalStore(deps: TerminalStoreDeps): TerminalStore {
           set({ profilesLoading: false });
           report(err, 'loadTunnelTargets');
         }
+        await savedHosts;
       },
 
       runOnHosts(argv, hostList, timeoutSec) {
@@ -550,7 +609,13 @@ export function createTerminalStore(deps: TerminalStoreDeps): TerminalStore {
 
 export const selectTabs = (s: TerminalState): readonly TerminalTab[] => s.tabs;
 export const selectActiveKey = (s: TerminalState): string | null => s.activeKey;
-export const selectActiveTab = (s: TerminalState): TerminalTab | undefined => s.tabs.find((t) => t.key === s.activeKey);
+/** The tab the keyboard and the toolbar act on (the focused pane's front tab). */
+export const selectActiveTab = (s: TerminalState): TerminalTab | undefined => {
+  const key = panesOf.focusedKey(s.activeKey, s.panes);
+  return s.tabs.find((t) => t.key === key);
+};
+export const selectFocusedKey = (s: TerminalState): string | null => panesOf.focusedKey(s.activeKey, s.panes);
+export const selectPanes = (s: TerminalState): Panes => s.panes;
 export const selectBroadcast = (s: TerminalState): readonly string[] | null => s.broadcast;
 export const selectPrefs = (s: TerminalState): TerminalPrefs => s.prefs;
 export const selectRun = (s: TerminalState): RunState | null => s.run;
@@ -558,6 +623,7 @@ export const selectRunDraft = (s: TerminalState): RunDraft => s.runDraft;
 export const selectView = (s: TerminalState): TerminalView => s.view;
 export const selectProfiles = (s: TerminalState): readonly SshDestination[] => s.profiles;
 export const selectRecent = (s: TerminalState): readonly SshDestination[] => s.recent;
+export const selectSaved = (s: TerminalState): readonly SavedHost[] => s.saved;
 export const selectOthers = (s: TerminalState): readonly TerminalLiveSession[] => s.others;
 export const selectRestored = (s: TerminalState): boolean => s.restored;
 export const selectRenaming = (s: TerminalState): string | null => s.renaming;

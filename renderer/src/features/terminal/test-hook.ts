@@ -1,4 +1,4 @@
-import type { TerminalStore, TerminalTargetInput } from './terminal-store';
+import { selectFocusedKey, type TerminalStore, type TerminalTargetInput } from './terminal-store';
 import { asXterm, type RendererKind } from './xterm-screen';
 
 export interface TerminalTabInfo {
@@ -39,6 +39,8 @@ export interface TerminalTestHook {
   input(key: string, data: string): void;
   /** Writes straight into the tab's emulator, bypassing the session: xterm.js parse speed alone. */
   writeLocal(key: string, data: string): Promise<void>;
+  /** The same through the screen (its 32 KiB pieces, as session output goes), resolved once parsed. */
+  writeQueued(key: string, data: string): Promise<void>;
   /** Benchmark: the tab's output is counted and acknowledged without reaching xterm.js (transport into the page alone). */
   bypassEmulator(key: string, on: boolean): void;
 }
@@ -73,7 +75,7 @@ export function installTerminalTestHook(store: TerminalStore): void {
           parsedChars: s?.parsedChars ?? 0,
         };
       }),
-    activeKey: () => store.getState().activeKey,
+    activeKey: () => selectFocusedKey(store.getState()),
     text: (key) => store.getState().screen(key)?.transcript() ?? '',
     onParsed: (key, listener) => {
       const sub = store.getState().screen(key)?.onDidParse(listener);
@@ -98,6 +100,12 @@ export function installTerminalTestHook(store: TerminalStore): void {
         const screen = screenOf(key);
         if (!screen) reject(new Error(`no terminal tab ${key}`));
         else screen.term.write(data, resolve);
+      }),
+    writeQueued: (key, data) =>
+      new Promise<void>((resolve, reject) => {
+        const screen = screenOf(key);
+        if (!screen) reject(new Error(`no terminal tab ${key}`));
+        else screen.write(data, resolve);
       }),
   };
 }

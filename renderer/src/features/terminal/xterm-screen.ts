@@ -13,41 +13,15 @@ import { minimumContrast, xtermTheme } from './xterm-theme';
 
 export type RendererKind = 'dom' | 'webgl';
 
-/** Output goes to xterm.js in pieces of at most this many characters… */
-const WRITE_PIECE_CHARS = 32 * 1024;
 /**
- * …and at most this many at a time: the next slice is handed over from a task of its own once
- * these are parsed, so a key press waits for one slice at most (about 3 ms of parsing), never for
- * the whole backlog. (xterm.js continues a backlog of its own through chained setTimeout calls,
- * which the browser clamps to 4 ms after five levels; a fresh task has no such clamp.)
+ * Output goes to xterm.js in pieces of at most this many characters. xterm.js parses its queue in
+ * slices of about 12 ms and yields to the page between them (key presses, drawing), but never
+ * inside one write: a 256 KiB frame in one piece could hold a key press for 25 ms on a slow
+ * machine, a 32 KiB piece for 3 ms. The price on a visible tab is drawing between the slices:
+ * the benchmark's xterm_queue_parse_mbps (these pieces) against xterm_parse_mbps (1 MB writes
+ * that draw nothing until parsed) shows it.
  */
-const WRITE_SLICE_CHARS = 128 * 1024;
-
-interface QueuedWrite {
-  data: string;
-  /** Characters of data already handed to xterm.js. */
-  offset: number;
-  /** Session output (counted and acknowledged) or a note of Drover's own. */
-  parsed: (() => void) | null;
-}
-
-let nextTask: ((fn: () => void) => void) | undefined;
-/** Runs fn in a task of its own (a MessageChannel message: no timer clamping). */
-function runAsTask(fn: () => void): void {
-  if (!nextTask) {
-    if (typeof MessageChannel === 'undefined') nextTask = (f) => setTimeout(f, 0);
-    else {
-      const ch = new MessageChannel();
-      const queue: Array<() => void> = [];
-      ch.port1.onmessage = () => queue.shift()?.();
-      nextTask = (f) => {
-        queue.push(f);
-        ch.port2.postMessage(null);
-      };
-    }
-  }
-  nextTask(fn);
-}
+const WRITE_PIECE_CHARS = 32 * 1024;
 
 const isHighSurrogate = (c: number) => c >= 0xd800 && c <= 0xdbff;
 
@@ -133,11 +107,6 @@ export class XtermScreen implements TerminalScreen {
   parsedChars = 0;
   /** Benchmark only (test hook): session output is counted and acknowledged but not given to xterm.js. */
   bypassEmulator = false;
-  /** Output not yet handed to xterm.js, oldest first. */
-  private readonly queue: QueuedWrite[] = [];
-  /** Characters handed to xterm.js and not parsed yet. */
-  private inFlight = 0;
-  private pumpScheduled = false;
 
   private readonly inputEmitter = new Emitter<string>();
   private readonly resizeEmitter = new Emitter<{ cols: number; rows: number }>();
@@ -206,48 +175,25 @@ export class XtermScreen implements TerminalScreen {
       if (this.parseEmitter.listenerCount) this.parseEmitter.fire(data);
       return;
     }
-    this.queue.push({ data, offset: 0, parsed });
-    this.pump();
-  }
-
-  /** Hands the queue's head to xterm.js, one slice at a time (see WRITE_SLICE_CHARS). */
-  private pump(): void {
-    if (this.disposed) return;
-    while (this.inFlight < WRITE_SLICE_CHARS && this.queue.length) {
-      const item = this.queue[0]!;
-      let end = Math.min(item.data.length, item.offset + WRITE_PIECE_CHARS);
-      if (end < item.data.length && end - item.offset > 1 && isHighSurrogate(item.data.charCodeAt(end - 1))) end--;
-      const piece = item.offset === 0 && end === item.data.length ? item.data : item.data.slice(item.offset, end);
-      item.offset = end;
-      const last = end === item.data.length;
-      if (last) this.queue.shift();
-      this.inFlight += piece.length;
+    for (let i = 0; i < data.length; ) {
+      let end = Math.min(data.length, i + WRITE_PIECE_CHARS);
+      if (end < data.length && end - i > 1 && isHighSurrogate(data.charCodeAt(end - 1))) end--;
+      const piece = i === 0 && end === data.length ? data : data.slice(i, end);
+      const last = end === data.length;
       this.term.write(piece, () => {
-        this.inFlight -= piece.length;
-        if (item.parsed) {
-          this.parsedChars += piece.length;
-          if (last) {
-            item.parsed();
-            if (this.parseEmitter.listenerCount) this.parseEmitter.fire(item.data);
-          }
-        }
-        if (this.inFlight === 0 && this.queue.length && !this.pumpScheduled) {
-          this.pumpScheduled = true;
-          runAsTask(() => {
-            this.pumpScheduled = false;
-            this.pump();
-          });
-        }
+        this.parsedChars += piece.length;
+        if (!last) return;
+        parsed();
+        if (this.parseEmitter.listenerCount) this.parseEmitter.fire(data);
       });
+      i = end;
     }
   }
 
   note(text: string, tone: 'info' | 'error'): void {
-    // Dim (or red) on a line of its own, whatever state the program left the terminal in; after
-    // the output still queued.
+    // Dim (or red) on a line of its own, whatever state the program left the terminal in.
     const color = tone === 'error' ? '\x1b[31m' : '\x1b[2m';
-    this.queue.push({ data: `\x1b[0m\r\n${color}${text}\x1b[0m\r\n`, offset: 0, parsed: null });
-    this.pump();
+    this.term.write(`\x1b[0m\r\n${color}${text}\x1b[0m\r\n`);
   }
 
   applyPrefs(prefs: TerminalPrefs): void {
@@ -482,7 +428,6 @@ export class XtermScreen implements TerminalScreen {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    this.queue.length = 0;
     if (this.selectionTimer) clearTimeout(this.selectionTimer);
     this.disableWebgl();
     this.term.dispose();
