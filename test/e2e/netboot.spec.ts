@@ -329,3 +329,46 @@ test('dnsmasq panel: full DHCP and proxy-DHCP for the configured subnets, copy, 
   await withClient(drover, (api) => api.netboot.stop(null));
   expect(pageErrors).toEqual([]);
 });
+
+test('a machine known to Fleet links to its Fleet identity from the timeline, and Fleet links back to its boot steps', async ({ page, drover, pageErrors }) => {
+  test.setTimeout(180_000);
+  const RIG_C = '52:54:00:e2:00:0c';
+  const closed = await getFreePort(); // nothing listens: the Fleet host is never probed successfully, which is fine here
+  const id = await withClient(drover, async (api) => {
+    await api.netboot.saveConfig({ text: JSON.stringify(configFor(port, etcd.endpoint), null, 2) });
+    await api.netboot.start(null);
+    const host = await api.fleet.saveHost({ name: 'rig-c', group: 'default', target: { host: '127.0.0.1', port: closed, user: 'root' }, jumps: [], hostname: 'rig-c', mac: RIG_C.toUpperCase().replace(/:/g, '-'), ip: '10.40.24.33', tags: [] });
+    return host.id;
+  });
+  try {
+    expect((await rigCall(port, `/api/v1/pxe?mac=${RIG_C}`, '10.40.24.33')).status).toBe(200);
+    await page.goto(`${drover.url}#/netboot`);
+    await expect(page.getByTestId('netboot-page')).toHaveAttribute('data-loaded', 'true');
+    const row = page.getByTestId('netboot-machines').locator(`[data-key="${RIG_C}"]`);
+    const link = row.getByTestId('fleet-machine-link');
+    await expect(link).toHaveText('Fleet: rig-c');
+    await expect(link).toHaveAttribute('href', `#/fleet?host=${id}`);
+    await shot(page, 'fleet-link-en-light');
+
+    // The link opens the machine's Fleet details; from there its boot steps open the timeline on it.
+    await link.click();
+    await expect(page.getByTestId('fleet-detail-name')).toHaveText('rig-c');
+    await expect(page.getByTestId('fleet-detail-mac')).toHaveText(RIG_C);
+    await expect(page.getByTestId('fleet-detail-jobs')).toHaveAttribute('href', '#/miners?worker=rig-c');
+    await page.screenshot({ path: `${SHOTS}/fleet-detail-links-en-light.png` });
+    await page.getByTestId('fleet-detail-boot-steps').click();
+    await expect(page).toHaveURL(new RegExp(`#/netboot\\?machine=${encodeURIComponent(RIG_C)}$`));
+    const events = page.getByTestId('netboot-machine-events');
+    await expect(events).toHaveAttribute('data-key', RIG_C);
+    await expect(events.locator('tr[data-step="script"]')).toHaveCount(1);
+    await expect(page.getByTestId('netboot-search')).toHaveValue(RIG_C);
+    await expect(events.getByTestId('fleet-machine-link')).toHaveText('Fleet: rig-c');
+    await shot(page, 'boot-steps-from-fleet-en-light');
+  } finally {
+    await withClient(drover, async (api) => {
+      await api.fleet.removeHost({ id });
+      await api.netboot.stop(null);
+    });
+  }
+  expect(pageErrors).toEqual([]);
+});

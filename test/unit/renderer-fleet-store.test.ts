@@ -9,7 +9,7 @@ import type { ConnectionState } from '../../renderer/src/api/reconnecting-connec
 import { newlyFiredAlerts, type AlertNotifier } from '../../renderer/src/features/fleet/alert-notifier';
 import { notificationText } from '../../renderer/src/features/fleet/fleet-hooks';
 import { parseFleetHash, fleetHostHash, fleetTabHash } from '../../renderer/src/features/fleet/fleet-links';
-import { createFleetStore, selectCounts, sortAlerts } from '../../renderer/src/features/fleet/fleet-store';
+import { createFleetStore, selectCounts, selectFleetIdentity, sortAlerts } from '../../renderer/src/features/fleet/fleet-store';
 import { createToastStore } from '../../renderer/src/stores/toast-store';
 
 // The Fleet store in plain Node: live frames (applied once per animation frame), sorting, the
@@ -139,6 +139,30 @@ describe('fleet store (renderer)', () => {
     h.frame();
     expect(h.store.getState().order).toBe(order);
     expect(h.store.getState().hosts.b!.connection).toBe('backoff');
+  });
+
+  it('matches the machines other pages show to their Fleet host locally, rebuilding the index only when an identity changes', () => {
+    const h = harness();
+    const rig = hostState('h7', 'rig-07', 'rigs');
+    const withMac: FleetHostState = { ...rig, host: { ...rig.host, mac: '52:54:00:00:00:07', ip: '10.0.0.7' } };
+    h.observers[0]!.next({ t: 'snapshot', seq: 1, atMs: 1000, nowMs: 10_000, health, data: data([withMac, hostState('k1', 'kvm-1', 'default')]) });
+    h.frame();
+    const s = h.store.getState();
+    expect(selectFleetIdentity({ mac: '52-54-00-00-00-07' })(s)).toBe('h7');
+    expect(selectFleetIdentity({ ip: '10.0.0.7' })(s)).toBe('h7');
+    expect(selectFleetIdentity({ sshHost: 'kvm-1.lan' })(s)).toBe('k1');
+    expect(selectFleetIdentity({ hostname: 'rig-07.farm.lan' })(s)).toBe('h7');
+    expect(selectFleetIdentity({ mac: '52:54:00:00:00:99' })(s)).toBeUndefined();
+    const index = s.identity;
+    // A heartbeat changes the host record but no identity: the same index (no re-render of every link).
+    h.observers[0]!.next({ t: 'diff', seq: 2, atMs: 1100, nowMs: 10_100, changes: { hosts: { patch: { h7: { connection: 'backoff' } } } } });
+    h.frame();
+    expect(h.store.getState().identity).toBe(index);
+    // A new MAC does.
+    h.observers[0]!.next({ t: 'diff', seq: 3, atMs: 1200, nowMs: 10_200, changes: { hosts: { put: { k1: { ...hostState('k1', 'kvm-1', 'default'), host: { ...hostState('k1', 'kvm-1', 'default').host, mac: '52:54:00:00:00:99' } } } } } });
+    h.frame();
+    expect(h.store.getState().identity).not.toBe(index);
+    expect(selectFleetIdentity({ mac: '52:54:00:00:00:99' })(h.store.getState())).toBe('k1');
   });
 
   it('draws everything stale when the link to the services drops, until a fresh snapshot', () => {

@@ -1,5 +1,9 @@
-import type { FleetHost, FleetLookup } from '../../contract/fleet';
+import type { FleetHost } from '../../contract/fleet';
+import { sameHostname } from '../../contract/fleet-identity';
 import { normalizeMac } from '../../farm/mac-address';
+
+/** Host-name matching and lookup are shared with the renderer (main/contract/fleet-identity.ts). */
+export { lookupHost, normalizeHostname, sameHostname } from '../../contract/fleet-identity';
 
 /**
  * One identity per machine. Two inventory entries are the same machine when they share a MAC, a
@@ -7,26 +11,6 @@ import { normalizeMac } from '../../farm/mac-address';
  * an SSH target (host, port and jump chain; the login user does not make another machine).
  * Pure functions: the inventory, the imports and other features' lookups all use these.
  */
-
-/** Lower-case, no trailing dot. */
-export function normalizeHostname(name: string): string {
-  return name.trim().toLowerCase().replace(/\.$/, '');
-}
-
-/** "rig-07.farm.lan" and "rig-07" name the same machine; two different FQDNs do not. */
-export function sameHostname(a: string, b: string): boolean {
-  const x = normalizeHostname(a);
-  const y = normalizeHostname(b);
-  if (x === '' || y === '') return false;
-  if (x === y) return true;
-  if (!x.includes('.') && y.split('.')[0] === x) return !isIpv4Like(y);
-  if (!y.includes('.') && x.split('.')[0] === y) return !isIpv4Like(x);
-  return false;
-}
-
-function isIpv4Like(s: string): boolean {
-  return /^\d+(\.\d+){3}$/.test(s);
-}
 
 /** host:port after the jump chain (user names left out): the same machine however one logs in. */
 export function sshIdentity(h: Pick<FleetHost, 'target' | 'jumps'>): string {
@@ -73,39 +57,6 @@ export function findSameMachine(hosts: readonly FleetHost[], facts: IdentityFact
     if (h.id === exceptId) continue;
     const why = sameMachine(identityFacts(h), facts);
     if (why) return { host: h, why };
-  }
-  return undefined;
-}
-
-/**
- * What another feature knows about a machine → its inventory host. A MAC in any spelling; a host
- * name as above; an IP against the host's own address and its SSH target; an SSH host name
- * against the target (and the host name); a lotus worker against lotusWorker and the host name.
- */
-export function lookupHost(hosts: readonly FleetHost[], q: FleetLookup): FleetHost | undefined {
-  const mac = q.mac ? normalizeMac(q.mac) : undefined;
-  if (q.mac && !mac) return undefined;
-  for (const h of hosts) {
-    if (mac && h.mac === mac) return h;
-  }
-  if (q.hostname) {
-    const found = hosts.find((h) => (h.hostname && sameHostname(h.hostname, q.hostname!)) || sameHostname(h.name, q.hostname!));
-    if (found) return found;
-  }
-  if (q.lotusWorker) {
-    const w = q.lotusWorker.toLowerCase();
-    const found = hosts.find((h) => h.lotusWorker?.toLowerCase() === w) ?? hosts.find((h) => h.hostname !== undefined && sameHostname(h.hostname, q.lotusWorker!));
-    if (found) return found;
-  }
-  if (q.ip) {
-    const ip = q.ip.toLowerCase();
-    const found = hosts.find((h) => h.ip?.toLowerCase() === ip) ?? hosts.find((h) => h.target.host.toLowerCase() === ip);
-    if (found) return found;
-  }
-  if (q.sshHost) {
-    const s = q.sshHost.toLowerCase();
-    const found = hosts.find((h) => h.target.host.toLowerCase() === s) ?? hosts.find((h) => h.hostname !== undefined && sameHostname(h.hostname, q.sshHost!));
-    if (found) return found;
   }
   return undefined;
 }

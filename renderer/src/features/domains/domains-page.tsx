@@ -13,6 +13,7 @@ import { stateText } from './domain-format';
 import { DomainTable } from './domain-table';
 import { useDomainsStore, useDomainsStoreApi } from './domains-hooks';
 import { actionApplies, hostOrder, hostUsable, selectDomainsLive, selectDomainsLoaded, selectHosts, selectStreamError, visibleKeys } from './domains-store';
+import { parseDomainsHash } from './domains-links';
 import { HostCard } from './host-panel';
 import { HostFormDrawer, type HostFormInit } from './host-form';
 import './domains.css';
@@ -66,6 +67,17 @@ function DomainsView() {
   const searchRef = useRef<InputRef>(null);
   const tableBox = useRef<HTMLDivElement>(null);
   const [tableHeight, setTableHeight] = useState(420);
+
+  // #/domains?host=<id> (from Fleet's host details): only that KVM host's domains.
+  useEffect(() => {
+    const apply = () => {
+      const { host } = parseDomainsHash(window.location.hash);
+      if (host) store.getState().setHostFilter(host);
+    };
+    apply();
+    window.addEventListener('hashchange', apply);
+    return () => window.removeEventListener('hashchange', apply);
+  }, [store]);
 
   const order = useMemo(() => hostOrder(hosts), [hosts]);
   const keys = useMemo(() => visibleKeys({ domains, hosts, hostFilter, search, stateFilter }), [domains, hosts, hostFilter, search, stateFilter]);

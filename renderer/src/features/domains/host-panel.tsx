@@ -5,6 +5,7 @@ import { App, Button, Flex, Popover, Tag, Tooltip, Typography } from 'antd';
 import { memo } from 'react';
 import { useTranslation } from 'react-i18next';
 import { LiveStatus } from '../../components/live-status';
+import { FleetMachineLink } from '../fleet/machine-link';
 import { useDomainActions } from './domain-actions';
 import { useDomainsStore } from './domains-hooks';
 import { hostUsable, selectDomainsLive, selectHost, type DomainsState } from './domains-store';
@@ -64,6 +65,7 @@ export const HostCard = memo(function HostCard({ hostId, onEdit }: { hostId: str
         <Typography.Text type="secondary" className="drover-mono drover-domain-host-route" data-testid="domain-host-route">
           {host.route}
         </Typography.Text>
+        <FleetMachineLink sshHost={c.target.host} showUnknown />
         <div style={{ flex: 1 }} />
         <Tooltip title={t('domains.host.shellHelp')}>
           <Button size="small" icon={<CodeOutlined />} onClick={() => actions.openShell(c.id)} data-testid="domain-host-shell">

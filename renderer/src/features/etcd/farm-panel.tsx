@@ -6,6 +6,7 @@ import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorDetails } from '../../components/error-details';
 import { useFeatureStore } from '../../stores/stores';
+import { FleetMachineLink } from '../fleet/machine-link';
 import { DiffView } from './diff-view';
 import { b64ToBytes, decodeUtf8 } from './etcd-bytes';
 import { DialogFooter } from './dialog-footer';
@@ -67,10 +68,13 @@ export function FarmPanel({ kind, onOpenKey }: { kind: FarmTableKind; onOpenKey(
           {
             title: idLabel,
             key: 'id',
-            width: 260,
+            width: 340,
             render: (_, r) => (
               <Flex vertical>
-                <span className="drover-mono">{r.normalized ?? r.id}</span>
+                <Flex align="center" gap={6} wrap>
+                  <span className="drover-mono">{r.normalized ?? r.id}</span>
+                  {kind === 'worker' && <FleetMachineLink mac={r.normalized ?? r.id} showUnknown />}
+                </Flex>
                 {r.normalized && r.normalized !== r.id && <Typography.Text type="secondary" className="drover-mono">{t('etcd.farm.writtenAs', { id: r.id })}</Typography.Text>}
               </Flex>
             ),

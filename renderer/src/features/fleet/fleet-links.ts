@@ -33,3 +33,42 @@ export function parseFleetHash(hash: string): { tab: FleetTab | undefined; host:
 export function openFleetHost(hostId: string): void {
   window.location.hash = fleetHostHash(hostId);
 }
+
+/** What a page knows about a machine, for "add to Fleet" (the add form opens filled in). */
+export interface MachineFacts {
+  mac?: string | undefined;
+  ip?: string | undefined;
+  hostname?: string | undefined;
+  sshHost?: string | undefined;
+  lotusWorker?: string | undefined;
+}
+const FACT_KEYS = ['mac', 'ip', 'hostname', 'sshHost', 'lotusWorker'] as const;
+
+/** #/fleet?add=1&mac=…: the Fleet page opens its add-host form with these facts. */
+export function fleetAddHash(facts: MachineFacts): string {
+  const q = new URLSearchParams({ add: '1' });
+  for (const k of FACT_KEYS) if (facts[k]) q.set(k, facts[k]!);
+  return `#/fleet?${q.toString()}`;
+}
+
+/** The facts of a #/fleet?add=1&… hash (undefined when it is not one). */
+export function parseFleetAddHash(hash: string): MachineFacts | undefined {
+  const q = hash.indexOf('?');
+  if (!hash.replace(/^#\/?/, '').startsWith('fleet') || q < 0) return undefined;
+  const params = new URLSearchParams(hash.slice(q + 1));
+  if (params.get('add') !== '1') return undefined;
+  const out: MachineFacts = {};
+  for (const k of FACT_KEYS) {
+    const v = params.get(k);
+    if (v) out[k] = v.slice(0, 253);
+  }
+  return out;
+}
+
+/**
+ * #/miners?worker=<name>: the Miners page's jobs of one lotus worker. Only the link: the Miners
+ * page (owned elsewhere) may honour the parameter later.
+ */
+export function minersWorkerHash(worker: string): string {
+  return `#/miners?worker=${encodeURIComponent(worker)}`;
+}

@@ -10,7 +10,7 @@ import { terminalStoreKey } from '../terminal/terminal-hooks';
 import { AlertsPanel } from './alerts-panel';
 import { FleetSettingsPanel } from './fleet-settings';
 import { fleetStoreKey, useFleetStore } from './fleet-hooks';
-import { parseFleetHash, type FleetTab } from './fleet-links';
+import { parseFleetAddHash, parseFleetHash, type FleetTab } from './fleet-links';
 import { selectCounts, selectFleetLive, selectFleetLoaded, selectGroups, selectHostOrder, selectHosts, selectService } from './fleet-store';
 import { HostDetail } from './host-detail';
 import { HostFormModal, type HostFormInit } from './host-form';
@@ -77,7 +77,10 @@ export function FleetPage() {
   const [detail, setDetail] = useState<string | null>(initial.host ?? null);
   const [group, setGroup] = useState<string>('*');
   const [search, setSearch] = useState('');
-  const [form, setForm] = useState<HostFormInit | null>(null);
+  const [form, setForm] = useState<HostFormInit | null>(() => {
+    const facts = parseFleetAddHash(window.location.hash);
+    return facts ? { mode: 'create', facts } : null;
+  });
   const [importSource, setImportSource] = useState<ImportSource | null>(null);
   const [exportOpen, setExportOpen] = useState(false);
 
@@ -85,6 +88,11 @@ export function FleetPage() {
   useEffect(() => {
     const onHash = () => {
       const p = parseFleetHash(window.location.hash);
+      const facts = parseFleetAddHash(window.location.hash);
+      if (facts) {
+        setTab('hosts');
+        setForm({ mode: 'create', facts });
+      }
       if (p.tab) setTab(p.tab);
       if (p.syslogHost !== undefined) setSyslogHost(p.syslogHost);
       if (p.host) {

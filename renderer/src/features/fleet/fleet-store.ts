@@ -11,6 +11,7 @@ import {
   type FleetHostDraft,
   type FleetHostState,
   type FleetLiveData,
+  type FleetLookup,
   type FleetServiceState,
   type FleetSettings,
   type FleetSettingsPatch,
@@ -19,6 +20,7 @@ import {
   type ImportPreview,
   type TextImportInput,
 } from '@contract/fleet';
+import { indexHosts, type HostIdentityIndex } from '@contract/fleet-identity';
 import { DisposableStore, toDisposable, type Disposable } from '@contract/lifecycle';
 import type { SourceHealth } from '@contract/live';
 import { createStore, type StoreApi } from 'zustand/vanilla';
@@ -44,6 +46,11 @@ export interface FleetState {
   readonly loaded: boolean;
   readonly live: FleetLive;
   readonly hosts: Readonly<Record<string, FleetHostState>>;
+  /**
+   * The inventory's identities (MAC, IP, host name, SSH host, lotus worker) indexed once, for
+   * other pages to match the machines they show (rebuilt only when an identity fact changes).
+   */
+  readonly identity: HostIdentityIndex;
   readonly metrics: Readonly<Record<string, HostMetrics>>;
   /** Firing alerts by id. */
   readonly alerts: Readonly<Record<string, Alert>>;
@@ -150,6 +157,7 @@ export function createFleetStore(deps: FleetStoreDeps): FleetStore {
       loaded: false,
       live: { connected: deps.link ? deps.link.state.status === 'open' : true, fresh: false, health: undefined, clockOffsetMs: 0, updatedAtMs: undefined },
       hosts: {},
+      identity: indexHosts([]),
       metrics: {},
       alerts: {},
       groups: {},
@@ -220,6 +228,15 @@ export function createFleetStore(deps: FleetStoreDeps): FleetStore {
       onError: (err) => report(err, 'fleetWatch'),
     }),
   );
+  let identityKey = '';
+  /** The index, rebuilt only when some host's identity facts change (not on every heartbeat). */
+  const identityOf = (hosts: Readonly<Record<string, FleetHostState>>, prev: HostIdentityIndex): HostIdentityIndex => {
+    const list = Object.values(hosts).map((h) => h.host);
+    const key = list.map((h) => [h.id, h.name, h.mac, h.ip, h.hostname, h.lotusWorker, h.target.host].join('\u0001')).join('\u0002');
+    if (key === identityKey) return prev;
+    identityKey = key;
+    return indexHosts(list);
+  };
   /** Alert ids already seen: the first snapshot's are not announced (they fired before the page opened). */
   let seenAlerts: Set<string> | undefined;
   const fromLive = (l: LiveState<FleetLiveData>, prev: LiveState<FleetLiveData> | undefined) => {
@@ -234,6 +251,7 @@ export function createFleetStore(deps: FleetStoreDeps): FleetStore {
       Object.assign(patch, {
         loaded: l.seq >= 0,
         hosts: d.hosts,
+        identity: identityOf(d.hosts, s.identity),
         metrics: d.metrics,
         alerts: d.alerts,
         groups: d.groups,
@@ -272,6 +290,11 @@ export const selectHost =
   (id: string | null) =>
   (s: FleetState): FleetHostState | undefined =>
     id === null ? undefined : s.hosts[id];
+/** The Fleet host id of the machine a page knows by these facts (undefined: not in the inventory). */
+export const selectFleetIdentity =
+  (q: FleetLookup) =>
+  (s: FleetState): string | undefined =>
+    s.identity.find(q)?.id;
 export const selectMetrics =
   (id: string | null) =>
   (s: FleetState): HostMetrics | undefined =>

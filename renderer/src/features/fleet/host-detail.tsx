@@ -1,15 +1,19 @@
-import { CheckOutlined, CodeOutlined, DeleteOutlined, EditOutlined, FileSearchOutlined, ReloadOutlined } from '@ant-design/icons';
+import { AlertOutlined, CheckOutlined, CloudServerOutlined, CodeOutlined, DeleteOutlined, EditOutlined, FileSearchOutlined, NodeIndexOutlined, ReloadOutlined, ThunderboltOutlined } from '@ant-design/icons';
 import type { Alert as FleetAlert, FleetHostState, HostMetrics } from '@contract/fleet';
 import { routeLabel } from '@contract/ssh';
 import { Alert, Button, Descriptions, Drawer, Empty, Flex, Progress, Space, Table, Tabs, Tag, Tooltip, Typography } from 'antd';
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { formatBytes, formatDuration, formatRate } from '../../components/format';
 import { useNow } from '../../components/use-now';
 import { alertText } from './alert-text';
 import { ago, celsius, dateTime, DASH, num, pct, percentTone, tempTone } from './fleet-format';
 import { useFleetStore } from './fleet-hooks';
-import { fleetTabHash } from './fleet-links';
+import { domainsHostHash } from '../domains/domains-links';
+import { useDomainsStore } from '../domains/domains-hooks';
+import { selectHosts as selectDomainHosts } from '../domains/domains-store';
+import { netbootMachineHash } from '../netboot/netboot-links';
+import { fleetTabHash, minersWorkerHash } from './fleet-links';
 import { selectFleetLive, selectHost, selectMetrics } from './fleet-store';
 import { HistoryCharts } from './history-charts';
 import { HeartbeatCell } from './host-table';
@@ -97,7 +101,7 @@ export function HostDetail({ hostId, onClose, onEdit, onRemove, onTerminal }: Ho
             activeKey={tab}
             onChange={setTab}
             items={[
-              { key: 'overview', label: t('fleet.detail.overview'), children: <Overview h={h} m={m} now={now} /> },
+              { key: 'overview', label: t('fleet.detail.overview'), children: <Overview h={h} m={m} now={now} onAlerts={() => setTab('alerts')} /> },
               { key: 'charts', label: t('fleet.detail.charts'), children: <HistoryCharts hostId={h.host.id} /> },
               { key: 'alerts', label: t('fleet.detail.alerts', { count: h.alerts.firing }), children: <HostAlerts hostId={h.host.id} /> },
             ]}
@@ -108,7 +112,64 @@ export function HostDetail({ hostId, onClose, onEdit, onRemove, onTerminal }: Ho
   );
 }
 
-function Overview({ h, m, now }: { h: FleetHostState; m: HostMetrics | undefined; now: number }) {
+/**
+ * The machine on the other pages, through its one identity: its boot steps (Netboot, by MAC), the
+ * KVM domains on it (Domains, the hosts whose SSH host is this machine), its lotus jobs (Miners,
+ * by worker) and its alerts; the terminal and syslog are in the drawer's header.
+ */
+function MachineLinks({ h, onAlerts }: { h: FleetHostState; onAlerts(): void }) {
+  const { t } = useTranslation();
+  const host = h.host;
+  const domainHosts = useDomainsStore(selectDomainHosts);
+  const identity = useFleetStore((s) => s.identity);
+  const kvm = useMemo(
+    () => Object.values(domainHosts).filter((d) => identity.find({ sshHost: d.config.target.host })?.id === host.id).map((d) => d.config),
+    [domainHosts, identity, host.id],
+  );
+  const worker = host.lotusWorker ?? host.hostname;
+  return (
+    <Flex vertical gap={6} data-testid="fleet-detail-links">
+      <Typography.Text strong>{t('fleet.detail.links')}</Typography.Text>
+      <Flex gap={8} wrap>
+        {host.mac ? (
+          <Tooltip title={t('fleet.detail.bootStepsHelp', { mac: host.mac })}>
+            <Button size="small" icon={<NodeIndexOutlined />} href={netbootMachineHash(host.mac)} data-testid="fleet-detail-boot-steps">
+              {t('fleet.detail.bootSteps')}
+            </Button>
+          </Tooltip>
+        ) : (
+          <Tooltip title={t('fleet.detail.noMac')}>
+            <Button size="small" icon={<NodeIndexOutlined />} disabled data-testid="fleet-detail-boot-steps">
+              {t('fleet.detail.bootSteps')}
+            </Button>
+          </Tooltip>
+        )}
+        {kvm.map((d) => (
+          <Tooltip key={d.id} title={t('fleet.detail.domainsHelp', { name: d.name })}>
+            <Button size="small" icon={<CloudServerOutlined />} href={domainsHostHash(d.id)} data-testid="fleet-detail-domains" data-domain-host={d.id}>
+              {t('fleet.detail.domains', { name: d.name })}
+            </Button>
+          </Tooltip>
+        ))}
+        {worker && (
+          <Tooltip title={t('fleet.detail.jobsHelp', { worker })}>
+            <Button size="small" icon={<ThunderboltOutlined />} href={minersWorkerHash(worker)} data-testid="fleet-detail-jobs">
+              {t('fleet.detail.jobs')}
+            </Button>
+          </Tooltip>
+        )}
+        <Button size="small" icon={<AlertOutlined />} onClick={onAlerts} data-testid="fleet-detail-alerts-link">
+          {t('fleet.detail.alertsLink', { count: h.alerts.firing })}
+        </Button>
+      </Flex>
+      <Typography.Text type="secondary" className="drover-fleet-links-note">
+        {t('fleet.detail.linksNote')}
+      </Typography.Text>
+    </Flex>
+  );
+}
+
+function Overview({ h, m, now, onAlerts }: { h: FleetHostState; m: HostMetrics | undefined; now: number; onAlerts(): void }) {
   const { t } = useTranslation();
   const host = h.host;
   return (
@@ -139,9 +200,7 @@ function Overview({ h, m, now }: { h: FleetHostState; m: HostMetrics | undefined
         </Descriptions.Item>
         <Descriptions.Item label={t('fleet.form.tags')}>{host.tags.length ? host.tags.map((x) => <Tag key={x}>{x}</Tag>) : DASH}</Descriptions.Item>
       </Descriptions>
-      <Typography.Text type="secondary" className="drover-fleet-links-note">
-        {t('fleet.detail.linksNote')}
-      </Typography.Text>
+      <MachineLinks h={h} onAlerts={onAlerts} />
       {!m ? (
         <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('fleet.detail.noProbe')} />
       ) : (

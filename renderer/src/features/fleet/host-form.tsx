@@ -8,6 +8,7 @@ import { ErrorDetails } from '../../components/error-details';
 import { formatHopSpec, parseHopSpec } from '../terminal/hop-spec';
 import { useFleetStore } from './fleet-hooks';
 import { selectGroups } from './fleet-store';
+import type { MachineFacts } from './fleet-links';
 
 export interface HostFormValues {
   name: string;
@@ -25,10 +26,15 @@ export interface HostFormValues {
   tags: string[];
 }
 
-export type HostFormInit = { mode: 'create' } | { mode: 'edit'; host: FleetHost };
+/** create: an empty form, or one filled in from what another page knows ("add to Fleet"). */
+export type HostFormInit = { mode: 'create'; facts?: MachineFacts } | { mode: 'edit'; host: FleetHost };
 
 function initialValues(init: HostFormInit): HostFormValues {
-  if (init.mode === 'create') return { name: '', group: 'default', host: '', port: 22, user: 'root', identityFiles: '', useAgent: true, jumps: '', mac: '', ip: '', hostname: '', lotusWorker: '', tags: [] };
+  if (init.mode === 'create') {
+    const f = init.facts ?? {};
+    const host = f.sshHost ?? f.ip ?? f.hostname ?? '';
+    return { name: f.hostname ?? f.sshHost ?? f.lotusWorker ?? '', group: 'default', host, port: 22, user: 'root', identityFiles: '', useAgent: true, jumps: '', mac: f.mac ?? '', ip: f.ip ?? '', hostname: f.hostname ?? '', lotusWorker: f.lotusWorker ?? '', tags: [] };
+  }
   const h = init.host;
   return {
     name: h.name,

@@ -7,7 +7,8 @@ import { DnsmasqPanel } from './dnsmasq-panel';
 import { NetbootHeader, useToggleResponder } from './netboot-header';
 import { useNetbootStore } from './netboot-hooks';
 import { SubnetTable } from './subnet-table';
-import { TimelineTable } from './timeline-table';
+import { parseNetbootHash } from './netboot-links';
+import { TimelineTable, type TimelineFocus } from './timeline-table';
 import './netboot.css';
 
 type TabKey = 'timeline' | 'subnets' | 'config' | 'dnsmasq';
@@ -40,6 +41,21 @@ export function NetbootPage() {
   const streamError = useNetbootStore((s) => s.streamError);
   const toggle = useToggleResponder();
   const [tab, setTab] = useState<TabKey>('timeline');
+  // #/netboot?machine=<key> (from Fleet's host details): the timeline on that machine.
+  const [focus, setFocus] = useState<TimelineFocus | undefined>(() => {
+    const { machine } = parseNetbootHash(window.location.hash);
+    return machine ? { key: machine, seq: 0 } : undefined;
+  });
+  useEffect(() => {
+    const onHash = () => {
+      const { machine } = parseNetbootHash(window.location.hash);
+      if (!machine) return;
+      setTab('timeline');
+      setFocus((f) => ({ key: machine, seq: (f?.seq ?? 0) + 1 }));
+    };
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, []);
   const timelineSearch = useRef<InputRef>(null);
   const subnetSearch = useRef<InputRef>(null);
   const saveRef = useRef<(() => void) | null>(null);
@@ -101,7 +117,7 @@ export function NetbootPage() {
         onChange={(key) => setTab(key as TabKey)}
         className="drover-nb-tabs"
         items={[
-          { key: 'timeline', label: <span data-testid="netboot-tab-timeline">{t('netboot.tabs.timeline')} (T)</span>, children: <TimelineTable searchRef={timelineSearch} /> },
+          { key: 'timeline', label: <span data-testid="netboot-tab-timeline">{t('netboot.tabs.timeline')} (T)</span>, children: <TimelineTable searchRef={timelineSearch} focus={focus} /> },
           { key: 'subnets', label: <span data-testid="netboot-tab-subnets">{t('netboot.tabs.subnets')} (U)</span>, children: <SubnetTable searchRef={subnetSearch} /> },
           { key: 'config', label: <span data-testid="netboot-tab-config">{t('netboot.tabs.config')} (C)</span>, children: <ConfigEditor saveRef={saveRef} /> },
           { key: 'dnsmasq', label: <span data-testid="netboot-tab-dnsmasq">{t('netboot.tabs.dnsmasq')} (D)</span>, children: <DnsmasqPanel /> },

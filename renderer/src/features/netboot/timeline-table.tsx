@@ -1,11 +1,12 @@
 import { QuestionCircleOutlined, SearchOutlined } from '@ant-design/icons';
 import type { NetbootMachineRow, NetbootStep } from '@contract/netboot';
 import { Alert, Card, Empty, Flex, Input, Segmented, Spin, Table, Tag, Tooltip, Typography, type InputRef, type TableColumnsType } from 'antd';
-import { useMemo, useState, type HTMLAttributes, type Ref } from 'react';
+import { useEffect, useMemo, useState, type HTMLAttributes, type Ref } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorDetails } from '../../components/error-details';
 import { formatDuration } from '../../components/format';
 import { useNow } from '../../components/use-now';
+import { FleetMachineLink } from '../fleet/machine-link';
 import { useNetbootStore } from './netboot-hooks';
 import { isBooted, selectMachineDetail, selectNetbootLive, selectNetbootMachines, timelineRows, unknownClientRows, type MachineFilter } from './netboot-store';
 import { StepCell, clockTime, useEventDetail } from './step-cell';
@@ -41,9 +42,13 @@ function MachineEvents({ machineKey }: { machineKey: string }) {
   if (!detail || (detail.loading && !detail.timeline)) return <Spin size="small" description={t('netboot.timeline.detailsLoading')} />;
   if (detail.error) return <ErrorDetails error={detail.error} />;
   const events = detail.timeline?.events ?? [];
+  const mac = machineKey.startsWith('ip:') ? undefined : machineKey;
   return (
-    <div className="drover-nb-events" data-testid="netboot-machine-events">
-      <Typography.Text type="secondary">{t('netboot.timeline.details', { key: machineKey })}</Typography.Text>
+    <div className="drover-nb-events" data-testid="netboot-machine-events" data-key={machineKey}>
+      <Flex align="center" gap={8}>
+        <Typography.Text type="secondary">{t('netboot.timeline.details', { key: machineKey })}</Typography.Text>
+        <FleetMachineLink mac={mac} ip={mac ? undefined : machineKey.slice(3)} showUnknown />
+      </Flex>
       <table className="drover-nb-event-table">
         <thead>
           <tr>
@@ -71,8 +76,14 @@ function MachineEvents({ machineKey }: { machineKey: string }) {
   );
 }
 
+/** A machine to show (from #/netboot?machine=…); `seq` tells two links to the same machine apart. */
+export interface TimelineFocus {
+  readonly key: string;
+  readonly seq: number;
+}
+
 /** The boot timeline: one row per known machine (stuck ones first and highlighted), live; unknown clients below. */
-export function TimelineTable({ searchRef }: { searchRef: Ref<InputRef> }) {
+export function TimelineTable({ searchRef, focus }: { searchRef: Ref<InputRef>; focus?: TimelineFocus | undefined }) {
   const { t } = useTranslation();
   const machines = useNetbootStore(selectNetbootMachines);
   const live = useNetbootStore(selectNetbootLive);
@@ -82,6 +93,17 @@ export function TimelineTable({ searchRef }: { searchRef: Ref<InputRef> }) {
   const [filter, setFilter] = useState<MachineFilter>('all');
   const [search, setSearch] = useState('');
   const [expanded, setExpanded] = useState<readonly string[]>([]);
+  // A link to one machine: find its row (search by its MAC or address) and open its events.
+  const [focused, setFocused] = useState<TimelineFocus | undefined>(undefined);
+  if (focus && focus !== focused) {
+    setFocused(focus);
+    setSearch(focus.key.startsWith('ip:') ? focus.key.slice(3) : focus.key);
+    setFilter('all');
+    setExpanded((keys) => (keys.includes(focus.key) ? keys : [...keys, focus.key]));
+  }
+  useEffect(() => {
+    if (focus) void loadMachine(focus.key);
+  }, [focus, loadMachine]);
   const now = useNow(1000, true);
   const serverNow = now + live.clockOffsetMs;
   const offset = live.clockOffsetMs;
@@ -107,7 +129,7 @@ export function TimelineTable({ searchRef }: { searchRef: Ref<InputRef> }) {
     {
       key: 'mac',
       title: t('netboot.timeline.col.machine'),
-      width: 170,
+      width: 200,
       fixed: 'left',
       render: (_: unknown, m) => (
         <div className="drover-nb-machine">
@@ -116,8 +138,11 @@ export function TimelineTable({ searchRef }: { searchRef: Ref<InputRef> }) {
               {m.mac}
             </span>
           </Tooltip>
-          <span className="drover-mono drover-nb-muted drover-nb-machine-ip" data-testid="netboot-machine-ip">
-            {m.ip}
+          <span className="drover-nb-machine-sub">
+            <span className="drover-mono drover-nb-muted drover-nb-machine-ip" data-testid="netboot-machine-ip">
+              {m.ip}
+            </span>
+            <FleetMachineLink mac={m.mac} ip={m.ip} showUnknown />
           </span>
         </div>
       ),
@@ -215,7 +240,7 @@ export function TimelineTable({ searchRef }: { searchRef: Ref<InputRef> }) {
         columns={columns}
         dataSource={rows}
         pagination={false}
-        scroll={{ x: 1100, y: TABLE_HEIGHT }}
+        scroll={{ x: 1130, y: TABLE_HEIGHT }}
         data-testid="netboot-machines"
         rowClassName={(m) => [m.stuck ? 'drover-nb-row-stuck' : '', now - (changedAt[m.key] ?? 0) < 2000 ? 'drover-nb-row-changed' : ''].join(' ')}
         onRow={(m) => ({ 'data-key': m.key, 'data-stuck': String(m.stuck) }) as HTMLAttributes<HTMLElement>}
