@@ -344,6 +344,9 @@ test('a machine known to Fleet links to its Fleet identity from the timeline, an
     expect((await rigCall(port, `/api/v1/pxe?mac=${RIG_C}`, '10.40.24.33')).status).toBe(200);
     await page.goto(`${drover.url}#/netboot`);
     await expect(page.getByTestId('netboot-page')).toHaveAttribute('data-loaded', 'true');
+    // Other tests' rigs may be listed too (and are not in Fleet): narrow the timeline to this one.
+    await expect(page.getByTestId('netboot-machines').locator(`[data-key="${RIG_A}"], [data-key="${RIG_B}"]`).getByTestId('fleet-machine-link')).toHaveCount(0);
+    await page.getByTestId('netboot-search').fill(RIG_C);
     const row = page.getByTestId('netboot-machines').locator(`[data-key="${RIG_C}"]`);
     const link = row.getByTestId('fleet-machine-link');
     await expect(link).toHaveText('Fleet: rig-c');
