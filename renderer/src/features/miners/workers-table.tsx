@@ -4,6 +4,7 @@ import { Button, Space, Table, Tag, Tooltip, Typography } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
 import { useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
+import { FleetMachineLink } from '../fleet/machine-link';
 import { useMinerView } from './miner-view';
 import { celsius, DASH, formatBytesShort, pct, percentTone, taskShort, tempTone, workerTrouble, type Tone } from './miners-format';
 import { useSecond } from './use-second';
@@ -86,6 +87,7 @@ export function WorkersTable({ actions, height }: { actions: WorkerActions; heig
           <Typography.Text type="secondary" className="drover-miners-small drover-miners-mono">
             {w.idShort} · {t(`miners.kind.${w.kind}`, { defaultValue: w.kind })}
           </Typography.Text>
+          <FleetMachineLink hostname={w.hostname} lotusWorker={w.hostname} />
         </div>
       ),
     },
