@@ -1,6 +1,6 @@
 import type { MinerJob, MinerWorker } from '../contract/miners';
 import { isPendingJobState, isZeroId } from './job-key';
-import { taskFullName } from './task-types';
+import { taskFullName } from '../contract/miner-task-types';
 
 /**
  * Ties jobs to workers (full worker id from the 8-hex prefix, hostname when the job has none) and

@@ -84,7 +84,7 @@ export class MinersService extends DisposableBase {
     let notices: Notice[] = [];
     if (this.deps.store) {
       const loaded = await this.deps.store.load();
-      for (const s of loaded.sessions) this.configs.set(s.id, s);
+      for (const s of loaded.items) this.configs.set(s.id, s);
       notices = loaded.notices;
     }
     await this.refreshSecrets();

@@ -2,7 +2,7 @@ import type { MinerJob, MinerProblem } from '../../contract/miners';
 import { parseGoDurationMs } from '../go-format';
 import { jobStateFromText } from '../job-key';
 import { clipText, ProblemList } from '../miner-problem';
-import { taskFullName, taskShortName } from '../task-types';
+import { taskFullName, taskShortName } from '../../contract/miner-task-types';
 import { textLines } from './strip-ansi';
 import { findColumn, headerColumns, splitRow } from './text-table';
 

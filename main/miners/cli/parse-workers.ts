@@ -2,7 +2,7 @@ import type { MinerProblem, MinerWorker } from '../../contract/miners';
 import { parseByteSize, quantityNumber } from '../byte-size';
 import { shortId } from '../job-key';
 import { clipText, ProblemList } from '../miner-problem';
-import { taskFullName } from '../task-types';
+import { taskFullName } from '../../contract/miner-task-types';
 import { textLines } from './strip-ansi';
 
 export const SEALING_WORKERS_SOURCE = 'lotus-miner sealing workers';

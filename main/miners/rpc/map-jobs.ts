@@ -2,7 +2,7 @@ import type { MinerJob, MinerProblem } from '../../contract/miners';
 import { formatGoDurationMs } from '../go-format';
 import { isZeroId, jobStateFromRunWait, shortId } from '../job-key';
 import { clipText, problem } from '../miner-problem';
-import { taskShortName } from '../task-types';
+import { taskShortName } from '../../contract/miner-task-types';
 import { arr, count, goTimeMs, int, obj, str } from './json-read';
 
 /**

@@ -2,7 +2,7 @@ import type { MinerProblem, MinerWorker } from '../../contract/miners';
 import { formatSizeStr } from '../byte-size';
 import { shortId } from '../job-key';
 import { clipText, problem } from '../miner-problem';
-import { taskKey, workerKindFromTasks } from '../task-types';
+import { taskKey, workerKindFromTasks } from '../../contract/miner-task-types';
 import { bool, count, num, obj, str, strings } from './json-read';
 
 /**

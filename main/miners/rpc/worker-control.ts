@@ -1,5 +1,5 @@
 import { AppError } from '../../contract/errors';
-import { WORKER_SETTABLE_TASKS, taskFullName } from '../task-types';
+import { WORKER_SETTABLE_TASKS, taskFullName } from '../../contract/miner-task-types';
 import { obj } from './json-read';
 import type { RpcCallOptions, RpcCaller } from './lotus-rpc-client';
 

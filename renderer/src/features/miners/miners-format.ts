@@ -1,4 +1,5 @@
 import type { ByteQuantity, FilAmount, MinerJob, MinerWorker } from '@contract/miners';
+import { TASK_SHORT_NAMES } from '@contract/miner-task-types';
 
 /** Values as the Miners page shows them: lotus' own text where lotus printed one, "—" for unknown. */
 
@@ -132,30 +133,9 @@ export function formatBytesShort(n: number | undefined): string {
   return `${v >= 100 || i === 0 ? Math.round(v) : v.toFixed(1)} ${units[i]}`;
 }
 
-/** lotus' short task names (sealtasks), for display; an unknown type shows its full name. */
-const TASK_SHORT: Readonly<Record<string, string>> = {
-  'seal/v0/datacid': 'DC',
-  'seal/v0/addpiece': 'AP',
-  'seal/v0/precommit/1': 'PC1',
-  'seal/v0/precommit/2': 'PC2',
-  'seal/v0/commit/1': 'C1',
-  'seal/v0/commit/2': 'C2',
-  'seal/v0/finalize': 'FIN',
-  'seal/v0/finalizeunsealed': 'FUS',
-  'seal/v0/fetch': 'GET',
-  'seal/v0/unseal': 'UNS',
-  'seal/v0/replicaupdate': 'RU',
-  'seal/v0/provereplicaupdate/1': 'PR1',
-  'seal/v0/provereplicaupdate/2': 'PR2',
-  'seal/v0/regensectorkey': 'GSK',
-  'seal/v0/finalize/replicaupdate': 'FRU',
-  'seal/v0/download/sector': 'DL',
-  'post/v0/windowproof': 'WDP',
-  'post/v0/winningproof': 'WNP',
-};
-
+/** lotus' short task names (sealtasks, main/contract/miner-task-types.ts), for display; an unknown type shows its full name. */
 export function taskShort(task: string): string {
-  return TASK_SHORT[task] ?? task;
+  return TASK_SHORT_NAMES[task] ?? task;
 }
 
 /** Task types lotus-worker can turn on and off (TaskEnable / TaskDisable). */
