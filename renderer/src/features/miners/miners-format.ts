@@ -1,5 +1,5 @@
 import type { ByteQuantity, FilAmount, MinerJob, MinerWorker } from '@contract/miners';
-import { TASK_SHORT_NAMES } from '@contract/miner-task-types';
+import { TASK_SHORT_NAMES, WORKER_SETTABLE_TASKS } from '@contract/miner-task-types';
 
 /** Values as the Miners page shows them: lotus' own text where lotus printed one, "—" for unknown. */
 
@@ -139,14 +139,4 @@ export function taskShort(task: string): string {
 }
 
 /** Task types lotus-worker can turn on and off (TaskEnable / TaskDisable). */
-export const SETTABLE_TASKS: readonly string[] = [
-  'seal/v0/addpiece',
-  'seal/v0/datacid',
-  'seal/v0/precommit/1',
-  'seal/v0/precommit/2',
-  'seal/v0/commit/2',
-  'seal/v0/unseal',
-  'seal/v0/replicaupdate',
-  'seal/v0/provereplicaupdate/2',
-  'seal/v0/regensectorkey',
-];
+export const SETTABLE_TASKS: readonly string[] = WORKER_SETTABLE_TASKS;
