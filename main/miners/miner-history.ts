@@ -31,7 +31,7 @@ export class MinerHistoryRing {
     private readonly max = MINER_HISTORY_POINTS,
   ) {}
 
-  setInterval(ms: number): void {
+  setPollInterval(ms: number): void {
     this.intervalMs = ms;
   }
 

@@ -287,7 +287,7 @@ export class MinerSession extends DisposableBase {
   reconfigure(config: MinerSessionConfig): void {
     this.configValue = config;
     this.tracker.setThresholds(config.alerts);
-    this.historyRing.setInterval(config.pollIntervalSec * 1000);
+    this.historyRing.setPollInterval(config.pollIntervalSec * 1000);
     this.stop();
     this.lease?.dispose();
     this.lease = undefined;

@@ -6,13 +6,13 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-// The terminal test hook (window.__droverTerminals, renderer/src/features/terminal/test-hook.ts)
-// is compiled in only for test builds: `node scripts/build.mjs renderer --test-hooks` defines
+// The test hooks (window.__droverTerminals, renderer/src/features/terminal/test-hook.ts, and
+// window.__droverMiners, renderer/src/features/miners/miners-test-hook.ts) are compiled in only for test builds: `node scripts/build.mjs renderer --test-hooks` defines
 // __DROVER_TEST_HOOKS__ = true. This builds both bundles the way scripts/build.mjs does (into temp
-// folders) and looks for the hook's name in everything they contain, source maps included.
+// folders) and looks for each hook's name in everything they contain, source maps included.
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const HOOK = '__droverTerminals';
+const HOOKS = ['__droverTerminals', '__droverMiners'];
 const run = promisify(execFile);
 
 let tmp: string;
@@ -45,18 +45,18 @@ afterAll(() => {
 });
 
 describe('renderer bundle', () => {
-  it('the production bundle (npm run build, npm start, npm run dist) has no terminal test hook', () => {
+  it.each(HOOKS)('the production bundle (npm run build, npm start, npm run dist) has no %s', (hook) => {
     const dir = path.join(tmp, 'production');
     expect(fs.existsSync(path.join(dir, 'index.html'))).toBe(true);
-    const { files, hits } = filesWith(dir, HOOK);
+    const { files, hits } = filesWith(dir, hook);
     expect(files).toBeGreaterThan(2);
     expect(hits).toEqual([]);
   });
 
-  it('the test build (--test-hooks, used by the e2e tests and the terminal benchmark) has it', () => {
+  it.each(HOOKS)('the test build (--test-hooks, used by the e2e tests and the benchmarks) has %s', (hook) => {
     const dir = path.join(tmp, 'test');
     expect(fs.existsSync(path.join(dir, 'index.html'))).toBe(true);
-    const { hits } = filesWith(dir, HOOK);
+    const { hits } = filesWith(dir, hook);
     expect(hits.filter((f) => f.endsWith('.js'))).toHaveLength(1);
   });
 

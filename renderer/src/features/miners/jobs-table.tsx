@@ -6,7 +6,7 @@ import { useTranslation } from 'react-i18next';
 import { jobFacets, jobIds, keepSame, DEFAULT_JOBS_FILTER, type JobsFilter } from './jobs-view';
 import { keepFlash, recentChange, sameJobRow, useMinerView, type MinerViewState } from './miner-view';
 import { goDuration, jobElapsedMs, jobStateColor } from './miners-format';
-import { countJobRender } from './miners-test-hook';
+import { countJobRender } from './render-counts';
 import { useSecond } from './use-second';
 import { VirtualRows } from './virtual-rows';
 
