@@ -1,3 +1,4 @@
+import { SecretPresence } from '../settings/secret-presence';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Clock } from '../contract/clock';
@@ -88,8 +89,7 @@ export class EtcdService extends DisposableBase {
   private configs = new Map<string, EtcdSessionConfig>();
   private readonly connections = new Map<string, EtcdConnection>();
   private readonly watches = new Map<string, WatchEntry>();
-  private storedSecrets = new Set<string>();
-  private secretsKnown = false;
+  private readonly secretPresence: SecretPresence;
   readonly backupDir: string;
 
   constructor(private readonly deps: EtcdServiceDeps) {
@@ -98,6 +98,7 @@ export class EtcdService extends DisposableBase {
     this.sessionsLive = this.register(
       new LivePublisher<EtcdSessionsLiveData>({ initial: { sessions: {} }, clock: deps.clock, health: { state: 'live' }, compute: () => this.sessionsData() }),
     );
+    this.secretPresence = new SecretPresence(deps.secrets);
     this.register(deps.secrets.onDidChange(() => void this.refreshSecrets()));
   }
 
@@ -114,12 +115,7 @@ export class EtcdService extends DisposableBase {
   }
 
   private async refreshSecrets(): Promise<void> {
-    try {
-      this.storedSecrets = new Set((await this.deps.secrets.list()).map((e) => e.id));
-      this.secretsKnown = true;
-    } catch {
-      this.secretsKnown = false; // a locked vault: assume the named secrets are there
-    }
+    await this.secretPresence.refresh();
     this.sessionsLive.markDirty();
   }
 
@@ -130,7 +126,7 @@ export class EtcdService extends DisposableBase {
       const secretId = config.auth?.passwordSecretId;
       setOwn(sessions, config.id, {
         config,
-        hasPassword: secretId !== undefined && (!this.secretsKnown || this.storedSecrets.has(secretId)),
+        hasPassword: this.secretPresence.has(secretId),
         open: conn?.isOpen ?? false,
         health: conn?.isOpen ? conn.health : { state: 'connecting', sinceMs: 0 },
         endpoints: [...(conn?.endpoints ?? [])],

@@ -1,3 +1,4 @@
+import { SecretPresence } from '../settings/secret-presence';
 import { systemClock, type Clock } from '../contract/clock';
 import { AppError } from '../contract/errors';
 import { DisposableBase, type Disposable } from '../contract/lifecycle';
@@ -67,8 +68,7 @@ export class MinersService extends DisposableBase {
   private readonly clock: Clock;
   private configs = new Map<string, MinerSessionConfig>();
   private readonly sessions = new Map<string, MinerSession>();
-  private storedSecrets = new Set<string>();
-  private secretsKnown = false;
+  private readonly secretPresence: SecretPresence;
   private readonly sessionSubs = new Map<string, Disposable>();
 
   constructor(private readonly deps: MinersServiceDeps) {
@@ -77,6 +77,7 @@ export class MinersService extends DisposableBase {
     this.live = this.register(
       new LivePublisher<MinersLiveData>({ initial: { miners: {}, workers: {}, jobs: {}, alerts: {} }, clock: this.clock, health: { state: 'live' }, minIntervalMs: deps.liveIntervalMs ?? 250 }),
     );
+    this.secretPresence = new SecretPresence(deps.secrets);
     this.register(deps.secrets.onDidChange(() => void this.refreshSecrets()));
   }
 
@@ -94,16 +95,11 @@ export class MinersService extends DisposableBase {
   }
 
   private async refreshSecrets(): Promise<void> {
-    try {
-      this.storedSecrets = new Set((await this.deps.secrets.list()).map((e) => e.id));
-      this.secretsKnown = true;
-    } catch {
-      this.secretsKnown = false;
-    }
+    await this.secretPresence.refresh();
   }
 
   private hasSecret(id: string | undefined): boolean {
-    return id !== undefined && (!this.secretsKnown || this.storedSecrets.has(id));
+    return this.secretPresence.has(id);
   }
 
   // ---------------------------------------------------------------- sessions
@@ -213,7 +209,7 @@ export class MinersService extends DisposableBase {
     this.configs = next;
     this.closeSession(id);
     if (config.source.kind === 'rpc') {
-      for (const sid of [minerTokenSecretId(id), fullNodeTokenSecretId(id)]) if (this.storedSecrets.has(sid) || !this.secretsKnown) await this.deps.secrets.delete(sid).catch(() => false);
+      for (const sid of [minerTokenSecretId(id), fullNodeTokenSecretId(id)]) if (this.secretPresence.has(sid)) await this.deps.secrets.delete(sid).catch(() => false);
     }
     await this.refreshSecrets();
     this.publishAll();
