@@ -1,9 +1,7 @@
 import fs from 'node:fs';
 import type { Locator, Page } from '@playwright/test';
-import type { AppApi } from '../../main/contract/index';
-import { connectWebHost } from '../../main/host/ws-client';
 import { startLibvirtd, startSshd, type LibvirtdHandle, type SshdHandle } from '../harness/index';
-import { expect, test, type DroverServer } from './fixtures';
+import { expect, setUi, test, withClient, type DroverServer } from './fixtures';
 
 // The Domains page against the real `drover serve`, a real OpenSSH sshd and the harness's
 // unprivileged libvirtd (libvirt's test driver, state kept between virsh calls, the lab with
@@ -13,7 +11,6 @@ import { expect, test, type DroverServer } from './fixtures';
 // console in a terminal tab, and the host's own health when libvirtd is unreachable.
 
 const SHOTS = '/tmp/drover-shots';
-type Ui = { language: 'en' | 'zh-CN'; theme: 'light' | 'dark' };
 
 let sshd: SshdHandle;
 let lv: LibvirtdHandle;
@@ -44,18 +41,7 @@ test.afterAll(async () => {
   await sshd?.stop();
 });
 
-async function withClient<T>(drover: DroverServer, fn: (api: AppApi) => Promise<T>): Promise<T> {
-  const client = await connectWebHost(drover.url);
-  try {
-    return await fn(client.api);
-  } finally {
-    client.dispose();
-  }
-}
 
-async function setUi(drover: DroverServer, ui: Ui): Promise<void> {
-  await withClient(drover, (api) => api.settings.update({ ui }));
-}
 
 async function shot(page: Page, name: string): Promise<void> {
   fs.mkdirSync(SHOTS, { recursive: true });

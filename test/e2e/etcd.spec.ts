@@ -1,10 +1,8 @@
 import fs from 'node:fs';
 import type { Page } from '@playwright/test';
 import { Etcd3 } from 'etcd3';
-import type { AppApi } from '../../main/contract/index';
-import { connectWebHost } from '../../main/host/ws-client';
 import { runEtcdctl, startEtcd, type EtcdctlResult, type EtcdHandle } from '../harness/index';
-import { expect, test, type DroverServer } from './fixtures';
+import { expect, setUi, test, withClient, type DroverServer } from './fixtures';
 
 // The etcd page against the real `drover serve` and a real etcd from the harness: browsing the
 // tree, an edit that loses its compare-and-swap to a change made with etcdctl (both versions and
@@ -15,7 +13,6 @@ import { expect, test, type DroverServer } from './fixtures';
 const SHOTS = '/tmp/drover-shots';
 const DC = 'e86bf73f-f2bf-4143-b939-fb8de272bb78';
 
-type Ui = { language: 'en' | 'zh-CN'; theme: 'light' | 'dark' };
 
 let etcd: EtcdHandle;
 
@@ -29,18 +26,7 @@ async function ctlOk(args: string[], input?: string): Promise<string> {
   return r.stdout;
 }
 
-async function withClient<T>(drover: DroverServer, fn: (api: AppApi) => Promise<T>): Promise<T> {
-  const client = await connectWebHost(drover.url);
-  try {
-    return await fn(client.api);
-  } finally {
-    client.dispose();
-  }
-}
 
-async function setUi(drover: DroverServer, ui: Ui): Promise<void> {
-  await withClient(drover, (api) => api.settings.update({ ui }));
-}
 
 async function shot(page: Page, name: string): Promise<void> {
   fs.mkdirSync(SHOTS, { recursive: true });

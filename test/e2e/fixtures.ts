@@ -2,6 +2,8 @@ import { test as base, expect, type ConsoleMessage, type Page } from '@playwrigh
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { AppApi } from '../../main/contract/index';
+import { connectWebHost } from '../../main/host/ws-client';
 import { startProcess, type ManagedProcess } from '../harness/proc';
 import { makeTempDir, type TempDir } from '../harness/tmp';
 
@@ -84,7 +86,24 @@ export function collectPageErrors(page: Page): string[] {
   return errors;
 }
 
-export const test = base.extend<{ pageErrors: string[] }, { drover: DroverServer }>({
+/** A second connection to the server's API for a test's own calls (setup, checks), closed after fn. */
+export async function withClient<T>(drover: DroverServer, fn: (api: AppApi) => Promise<T>): Promise<T> {
+  const client = await connectWebHost(drover.url);
+  try {
+    return await fn(client.api);
+  } finally {
+    client.dispose();
+  }
+}
+
+export type Ui = { language: 'en' | 'zh-CN'; theme: 'light' | 'dark' };
+
+/** The language and theme the page shows (saved settings, as the settings page saves them). */
+export async function setUi(drover: DroverServer, ui: Ui): Promise<void> {
+  await withClient(drover, (api) => api.settings.update({ ui }));
+}
+
+export const test = base.extend<{ pageErrors: string[]; englishUi: void }, { drover: DroverServer }>({
   /** One server for the worker (one worker): started before the first test, stopped after the last. */
   drover: [
     // eslint-disable-next-line no-empty-pattern -- Playwright fixtures take their dependencies as a pattern
@@ -101,6 +120,18 @@ export const test = base.extend<{ pageErrors: string[] }, { drover: DroverServer
   pageErrors: async ({ page }, use) => {
     await use(collectPageErrors(page));
   },
+  /**
+   * Every test starts in English with the light theme: the server is shared by the worker, and a
+   * test that switched to Chinese or dark (the screenshot tests) must not change what the next
+   * one reads. A test that needs another language sets it itself.
+   */
+  englishUi: [
+    async ({ drover }, use) => {
+      await setUi(drover, { language: 'en', theme: 'light' });
+      await use();
+    },
+    { auto: true },
+  ],
 });
 
 export { expect };

@@ -3,10 +3,8 @@ import dgram from 'node:dgram';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
-import type { AppApi } from '../../main/contract/index';
-import { connectWebHost } from '../../main/host/ws-client';
 import { ensureBinary, getFreePort, startSshd, type SshdHandle } from '../harness/index';
-import { expect, test, type DroverServer } from './fixtures';
+import { expect, setUi, test, withClient, type DroverServer } from './fixtures';
 
 // The Fleet page against the real `drover serve` and the harness's OpenSSH sshd: a host added
 // through the form (host key approved), its metrics appearing (CPU, memory, disks), the charts,
@@ -16,20 +14,8 @@ import { expect, test, type DroverServer } from './fixtures';
 // an import of pasted `lotus-miner sealing workers` output and removing a host with a confirmation.
 
 const SHOTS = '/tmp/drover-shots';
-type Ui = { language: 'en' | 'zh-CN'; theme: 'light' | 'dark' };
 
-async function withClient<T>(drover: DroverServer, fn: (api: AppApi) => Promise<T>): Promise<T> {
-  const client = await connectWebHost(drover.url);
-  try {
-    return await fn(client.api);
-  } finally {
-    client.dispose();
-  }
-}
 
-async function setUi(drover: DroverServer, ui: Ui): Promise<void> {
-  await withClient(drover, (api) => api.settings.update({ ui }));
-}
 
 async function shot(page: Page, name: string): Promise<void> {
   fs.mkdirSync(SHOTS, { recursive: true });

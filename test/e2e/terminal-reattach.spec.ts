@@ -1,8 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import type { Locator, Page } from '@playwright/test';
 import { startSshd, type SshdHandle } from '../harness/index';
-import '../bench/support/terminal-hook';
 import { expect, startDrover, test, type DroverServer } from './fixtures';
+import { closeAllTabs, expectOutput, marker, openLocal, openSsh, openTerminalPage, tabs, terminalInput, text, typeLine, waitRunning } from './terminal-page';
 
 // Terminal tabs survive a reload of the page (the service keeps the sessions and a bounded replay
 // buffer of each), closing a tab with a running job asks first, closing the page with live
@@ -22,95 +20,6 @@ test.afterAll(async () => {
   await sshd?.stop();
 });
 
-const marker = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;
-
-type TabInfo = ReturnType<NonNullable<Window['__droverTerminals']>['tabs']>[number];
-
-async function openTerminalPage(page: Page, drover: DroverServer) {
-  await page.goto(`${drover.url}#/terminal`);
-  await expect(page.getByTestId('connection-indicator')).toHaveAttribute('data-status', 'open');
-  await expect(page.getByTestId('terminal-page')).toBeVisible();
-  await page.waitForFunction(() => window.__droverTerminals !== undefined);
-}
-
-const tabs = (page: Page): Promise<TabInfo[]> => page.evaluate(() => window.__droverTerminals!.tabs());
-const text = (page: Page, key: string): Promise<string> => page.evaluate((k) => window.__droverTerminals!.text(k), key);
-
-async function activeTab(page: Page): Promise<TabInfo> {
-  const key = await page.evaluate(() => window.__droverTerminals!.activeKey());
-  const t = (await tabs(page)).find((x) => x.key === key);
-  if (!t) throw new Error('no active terminal tab');
-  return t;
-}
-
-async function waitRunning(page: Page): Promise<TabInfo> {
-  const trust = page.getByTestId('hostkey-trust');
-  await expect
-    .poll(
-      async () => {
-        if (await trust.isVisible()) await trust.click();
-        return (await activeTab(page)).status;
-      },
-      { timeout: 30_000 },
-    )
-    .toBe('running');
-  const key = (await activeTab(page)).key;
-  await expect.poll(async () => (await text(page, key)).split('\n').pop() ?? '', { timeout: 15_000 }).toMatch(/[#$]\s*$/);
-  return activeTab(page);
-}
-
-function terminalInput(page: Page): Locator {
-  return page.locator('.drover-term-pane.is-active .xterm-helper-textarea');
-}
-
-async function typeLine(page: Page, line: string) {
-  await terminalInput(page).focus();
-  await page.keyboard.type(line);
-  await page.keyboard.press('Enter');
-}
-
-async function expectOutput(page: Page, key: string, expected: RegExp, timeout = 10_000) {
-  await expect.poll(() => text(page, key), { timeout }).toMatch(expected);
-}
-
-async function openLocal(page: Page): Promise<TabInfo> {
-  const before = (await tabs(page)).length;
-  const empty = page.getByTestId('terminal-empty-local');
-  if (await empty.isVisible()) await empty.click();
-  else await page.getByTestId('terminal-new-local').click();
-  await expect.poll(async () => (await tabs(page)).length).toBe(before + 1);
-  return waitRunning(page);
-}
-
-async function openSsh(page: Page): Promise<TabInfo> {
-  const before = (await tabs(page)).length;
-  const empty = page.getByTestId('terminal-empty-ssh');
-  if (await empty.isVisible()) await empty.click();
-  else await page.getByTestId('terminal-new-ssh').click();
-  const dialog = page.getByTestId('new-terminal-dialog');
-  await expect(dialog).toBeVisible();
-  await page.getByTestId('new-terminal-user').fill(sshd.user);
-  await page.getByTestId('new-terminal-host').fill(sshd.host);
-  await page.getByTestId('new-terminal-port').fill(String(sshd.port));
-  await page.getByTestId('new-terminal-identity').fill(sshd.clientKeyPath);
-  await page.getByTestId('new-terminal-open').click();
-  await expect(dialog).toBeHidden();
-  await expect.poll(async () => (await tabs(page)).length).toBe(before + 1);
-  return waitRunning(page);
-}
-
-/** Closes every tab, confirming where a program still runs. */
-async function closeAllTabs(page: Page) {
-  for (const t of await tabs(page)) {
-    await page.getByTestId(`terminal-tab-${t.key}`).click();
-    await page.getByTestId(`terminal-tab-close-${t.key}`).click();
-    const confirm = page.getByTestId('terminal-close-confirm');
-    await expect.poll(async () => (await confirm.isVisible()) || !(await tabs(page)).some((x) => x.key === t.key), { timeout: 15_000 }).toBe(true);
-    if (await confirm.isVisible()) await confirm.click();
-  }
-  await expect.poll(async () => (await tabs(page)).length).toBe(0);
-}
-
 test('reload: a local and an SSH tab come back with their scrollback and names; closing the page asked first', async ({ page, drover, pageErrors }) => {
   await openTerminalPage(page, drover);
   const local = await openLocal(page);
@@ -125,7 +34,7 @@ test('reload: a local and an SSH tab come back with their scrollback and names; 
   await page.keyboard.press('Enter');
   await expect(page.getByTestId(`terminal-tab-${local.key}`)).toContainText('build box');
 
-  const ssh = await openSsh(page);
+  const ssh = await openSsh(page, sshd);
   const m2 = marker('ssh');
   await typeLine(page, `echo ${m2} $((7*8))`);
   await expectOutput(page, ssh.key, new RegExp(`${m2} 56`));
@@ -179,7 +88,7 @@ test('closing a tab with a running job asks and names it; at the prompt it close
   expect((await tabs(page)).map((t) => t.key)).toEqual([local.key]);
 
   // SSH: the same question, found out on the host.
-  const ssh = await openSsh(page);
+  const ssh = await openSsh(page, sshd);
   await typeLine(page, 'sleep 300');
   await page.getByTestId(`terminal-tab-close-${ssh.key}`).click();
   await expect(busy).toBeVisible();

@@ -1,10 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import type { Locator, Page } from '@playwright/test';
-import { connectWebHost } from '../../main/host/ws-client';
+import type { Page } from '@playwright/test';
 import { startSshd, type SshdHandle } from '../harness/index';
-import '../bench/support/terminal-hook';
-import { expect, test, type DroverServer } from './fixtures';
+import { expect, setUi, test, withClient, type DroverServer } from './fixtures';
+import { activeTab, closeAllTabs, expectOutput, marker, openLocal, openSsh, openTerminalPage, tabs, terminalInput, text, typeLine, waitRunning } from './terminal-page';
 
 // The terminal page against the real `drover serve` in Chromium: local shells through node-pty and
 // SSH shells into a harness sshd, typed into through xterm.js, with flow control, resize,
@@ -25,127 +23,8 @@ test.afterAll(async () => {
   await sshd?.stop();
 });
 
-test.beforeEach(async ({ drover }) => {
-  await setUi(drover, { language: 'en', theme: 'light' });
-});
-
-const marker = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;
-
-async function setUi(drover: DroverServer, ui: { language: 'en' | 'zh-CN'; theme: 'light' | 'dark' }) {
-  const client = await connectWebHost(drover.url);
-  try {
-    await client.api.settings.update({ ui });
-  } finally {
-    client.dispose();
-  }
-}
-
 /** Sessions the service holds right now (terminal.list over a second connection to the host). */
-async function serverSessions(drover: DroverServer) {
-  const client = await connectWebHost(drover.url);
-  try {
-    return await client.api.terminal.list(null);
-  } finally {
-    client.dispose();
-  }
-}
-
-async function openTerminalPage(page: Page, drover: DroverServer) {
-  await page.goto(`${drover.url}#/terminal`);
-  await expect(page.getByTestId('connection-indicator')).toHaveAttribute('data-status', 'open');
-  await expect(page.getByTestId('terminal-page')).toBeVisible();
-  await page.waitForFunction(() => window.__droverTerminals !== undefined);
-}
-
-type TabInfo = ReturnType<NonNullable<Window['__droverTerminals']>['tabs']>[number];
-
-async function tabs(page: Page): Promise<TabInfo[]> {
-  return page.evaluate(() => window.__droverTerminals!.tabs());
-}
-
-async function activeTab(page: Page): Promise<TabInfo> {
-  const key = await page.evaluate(() => window.__droverTerminals!.activeKey());
-  const t = (await tabs(page)).find((x) => x.key === key);
-  if (!t) throw new Error('no active terminal tab');
-  return t;
-}
-
-async function text(page: Page, key: string): Promise<string> {
-  return page.evaluate((k) => window.__droverTerminals!.text(k), key);
-}
-
-/** Waits until the active tab's session runs, approving an unknown host key if one is asked for. */
-async function waitRunning(page: Page): Promise<TabInfo> {
-  const trust = page.getByTestId('hostkey-trust');
-  await expect
-    .poll(
-      async () => {
-        if (await trust.isVisible()) await trust.click();
-        return (await activeTab(page)).status;
-      },
-      { timeout: 30_000 },
-    )
-    .toBe('running');
-  // Typed before the prompt, a line is echoed twice (type-ahead): wait for the shell's prompt.
-  const key = (await activeTab(page)).key;
-  await expect.poll(async () => (await text(page, key)).split('\n').pop() ?? '', { timeout: 15_000 }).toMatch(/[#$]\s*$/);
-  return activeTab(page);
-}
-
-function terminalInput(page: Page): Locator {
-  return page.locator('.drover-term-pane.is-active .xterm-helper-textarea');
-}
-
-/** Types a command line into the active terminal the way a person does: keys into xterm. */
-async function typeLine(page: Page, line: string) {
-  await terminalInput(page).focus();
-  await page.keyboard.type(line);
-  await page.keyboard.press('Enter');
-}
-
-async function expectOutput(page: Page, key: string, expected: string | RegExp, timeout = 10_000) {
-  await expect.poll(() => text(page, key), { timeout }).toMatch(typeof expected === 'string' ? new RegExp(escapeRe(expected)) : expected);
-}
-
-const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-async function openLocal(page: Page): Promise<TabInfo> {
-  const before = (await tabs(page)).length;
-  const empty = page.getByTestId('terminal-empty-local');
-  if (await empty.isVisible()) await empty.click();
-  else await page.getByTestId('terminal-new-local').click();
-  await expect.poll(async () => (await tabs(page)).length).toBe(before + 1);
-  return waitRunning(page);
-}
-
-async function openSsh(page: Page): Promise<TabInfo> {
-  const before = (await tabs(page)).length;
-  const empty = page.getByTestId('terminal-empty-ssh');
-  if (await empty.isVisible()) await empty.click();
-  else await page.getByTestId('terminal-new-ssh').click();
-  const dialog = page.getByTestId('new-terminal-dialog');
-  await expect(dialog).toBeVisible();
-  await page.getByTestId('new-terminal-user').fill(sshd.user);
-  await page.getByTestId('new-terminal-host').fill(sshd.host);
-  await page.getByTestId('new-terminal-port').fill(String(sshd.port));
-  await page.getByTestId('new-terminal-identity').fill(sshd.clientKeyPath);
-  await page.getByTestId('new-terminal-open').click();
-  await expect(dialog).toBeHidden();
-  await expect.poll(async () => (await tabs(page)).length).toBe(before + 1);
-  return waitRunning(page);
-}
-
-async function closeAllTabs(page: Page) {
-  for (const t of await tabs(page)) {
-    await page.getByTestId(`terminal-tab-${t.key}`).click();
-    await page.getByTestId(`terminal-tab-close-${t.key}`).click();
-    // A running job, or an SSH host whose sshd does not accept LC_* (the harness's): Drover asks first.
-    const confirm = page.getByTestId('terminal-close-confirm');
-    await expect.poll(async () => (await confirm.isVisible()) || !(await tabs(page)).some((x) => x.key === t.key), { timeout: 15_000 }).toBe(true);
-    if (await confirm.isVisible()) await confirm.click();
-  }
-  await expect.poll(async () => (await tabs(page)).length).toBe(0);
-}
+const serverSessions = (drover: DroverServer) => withClient(drover, (api) => api.terminal.list(null));
 
 /** `stty size` as the shell sees it. */
 async function sttySize(page: Page, key: string): Promise<{ rows: number; cols: number }> {
@@ -215,7 +94,7 @@ test('local shell: typing runs commands, stty follows the viewport, a flood stop
 
 test('SSH shell into a real sshd: host key approval, typing, resize, exit code, reconnect keeps the scrollback', async ({ page, drover, pageErrors }) => {
   await openTerminalPage(page, drover);
-  const tab = await openSsh(page);
+  const tab = await openSsh(page, sshd);
   expect(tab.kind).toBe('ssh');
   expect(tab.label).toContain(`${sshd.user}@${sshd.host}:${sshd.port}`);
   await expect(page.getByTestId(`terminal-tab-${tab.key}`)).toContainText(`${sshd.user}@${sshd.host}:${sshd.port}`);
@@ -256,7 +135,7 @@ test('SSH shell into a real sshd: host key approval, typing, resize, exit code, 
 test('broadcast types once into every marked tab, is unmistakable, and stops', async ({ page, drover, pageErrors }) => {
   await openTerminalPage(page, drover);
   const a = await openLocal(page);
-  const b = await openSsh(page);
+  const b = await openSsh(page, sshd);
   const c = await openLocal(page);
 
   await page.getByTestId('terminal-broadcast-toggle').click();
@@ -298,7 +177,7 @@ test('broadcast types once into every marked tab, is unmistakable, and stops', a
 
 test('run on hosts: argv preview, confirmation, state, exit code, duration, stdout and stderr side by side', async ({ page, drover, pageErrors }) => {
   await openTerminalPage(page, drover);
-  await openSsh(page);
+  await openSsh(page, sshd);
   await page.getByTestId('terminal-view-run').click();
   await expect(page.getByTestId('run-on-hosts')).toBeVisible();
   const route = `${sshd.user}@${sshd.host}:${sshd.port}`;
@@ -391,7 +270,7 @@ test('screenshots: terminal page (two tabs, broadcast, ended session) and run on
   test.setTimeout(150_000);
   fs.mkdirSync(SHOTS, { recursive: true });
   await openTerminalPage(page, drover);
-  const ssh = await openSsh(page);
+  const ssh = await openSsh(page, sshd);
   await typeLine(page, 'cd / && ls --color=always -F / && printf "\\033[1;32mOK\\033[0m \\033[33mwarn\\033[0m \\033[31merror\\033[0m\\n"');
   await expectOutput(page, ssh.key, /OK warn error/);
   const local = await openLocal(page);

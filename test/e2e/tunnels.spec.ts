@@ -2,10 +2,8 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import type { Locator, Page } from '@playwright/test';
-import type { AppApi } from '../../main/contract/index';
-import { connectWebHost } from '../../main/host/ws-client';
 import { getFreePorts, startSshd, type SshdHandle } from '../harness/index';
-import { expect, test, type DroverServer } from './fixtures';
+import { expect, setUi, test, withClient, type DroverServer } from './fixtures';
 
 // The Tunnels page against the real `drover serve` and a real OpenSSH sshd from the harness: an
 // autossh line imported through the dialog, the host key question, data through the forwards,
@@ -13,21 +11,9 @@ import { expect, test, type DroverServer } from './fixtures';
 
 const SHOTS = '/tmp/drover-shots';
 
-type Ui = { language: 'en' | 'zh-CN'; theme: 'light' | 'dark' };
 
-async function withClient<T>(drover: DroverServer, fn: (api: AppApi) => Promise<T>): Promise<T> {
-  const client = await connectWebHost(drover.url);
-  try {
-    return await fn(client.api);
-  } finally {
-    client.dispose();
-  }
-}
 
 /** Language and theme persist on the server; the page follows settings changes live. */
-async function setUi(drover: DroverServer, ui: Ui): Promise<void> {
-  await withClient(drover, (api) => api.settings.update({ ui }));
-}
 
 /** Every test starts from no tunnels (profiles persist in the server's config dir). */
 async function removeAllTunnels(drover: DroverServer): Promise<void> {
