@@ -1,5 +1,6 @@
 import { isUtf8 as nodeIsUtf8 } from 'node:buffer';
 import type { JsonError, ValueKind, ValueRepr } from '../contract/etcd';
+import { escapeBytes } from '../contract/escaped-bytes';
 
 /**
  * Bytes as etcd stores them, and the forms Drover shows. Nothing here throws on bad input:
@@ -36,83 +37,10 @@ export function encodeUtf8(text: string): Buffer {
   return Buffer.from(text, 'utf8');
 }
 
-/** Length of the well-formed UTF-8 sequence starting at i, or 0 (Unicode table 3-7). */
-function utf8SequenceLength(b: Uint8Array, i: number): number {
-  const c = b[i]!;
-  if (c < 0x80) return 1;
-  const cont = (k: number, lo = 0x80, hi = 0xbf) => i + k < b.length && b[i + k]! >= lo && b[i + k]! <= hi;
-  if (c >= 0xc2 && c <= 0xdf) return cont(1) ? 2 : 0;
-  if (c === 0xe0) return cont(1, 0xa0) && cont(2) ? 3 : 0;
-  if ((c >= 0xe1 && c <= 0xec) || c === 0xee || c === 0xef) return cont(1) && cont(2) ? 3 : 0;
-  if (c === 0xed) return cont(1, 0x80, 0x9f) && cont(2) ? 3 : 0;
-  if (c === 0xf0) return cont(1, 0x90) && cont(2) && cont(3) ? 4 : 0;
-  if (c >= 0xf1 && c <= 0xf3) return cont(1) && cont(2) && cont(3) ? 4 : 0;
-  if (c === 0xf4) return cont(1, 0x80, 0x8f) && cont(2) && cont(3) ? 4 : 0;
-  return 0;
-}
+// The escaped form (\xHH, \\) of bytes that are not UTF-8: shared with the page.
+export { escapeBytes };
 
 const hex2 = (n: number) => n.toString(16).padStart(2, '0');
-
-/**
- * A reversible text form of any bytes: well-formed UTF-8 stays as text, every other byte becomes
- * \xHH and a backslash becomes \\. unescapeBytes() gives the bytes back.
- */
-export function escapeBytes(bytes: Uint8Array): string {
-  let out = '';
-  let runStart = 0;
-  let i = 0;
-  const flush = (end: number) => {
-    if (end > runStart) out += decodeUtf8(bytes.subarray(runStart, end));
-  };
-  while (i < bytes.length) {
-    const c = bytes[i]!;
-    if (c === 0x5c) {
-      flush(i);
-      out += '\\\\';
-      i++;
-      runStart = i;
-      continue;
-    }
-    const n = utf8SequenceLength(bytes, i);
-    if (n === 0) {
-      flush(i);
-      out += `\\x${hex2(c)}`;
-      i++;
-      runStart = i;
-      continue;
-    }
-    i += n;
-  }
-  flush(i);
-  return out;
-}
-
-/** The inverse of escapeBytes: \\ and \xHH are decoded, everything else is UTF-8. */
-export function unescapeBytes(text: string): { bytes: Buffer } | { error: string; offset: number } {
-  const parts: Buffer[] = [];
-  let plain = '';
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    if (ch !== '\\') {
-      plain += ch;
-      continue;
-    }
-    const next = text[i + 1];
-    if (next === '\\') {
-      plain += '\\';
-      i++;
-    } else if (next === 'x' && /^[0-9a-fA-F]{2}$/.test(text.slice(i + 2, i + 4))) {
-      parts.push(encodeUtf8(plain));
-      plain = '';
-      parts.push(Buffer.from([parseInt(text.slice(i + 2, i + 4), 16)]));
-      i += 3;
-    } else {
-      return { error: 'a backslash must be followed by \\ or xHH (two hex digits)', offset: i };
-    }
-  }
-  parts.push(encodeUtf8(plain));
-  return { bytes: Buffer.concat(parts) };
-}
 
 /** How a key is shown: the text itself when it is UTF-8, else the escaped form. */
 export function keyDisplay(bytes: Uint8Array): { display: string; utf8: boolean } {

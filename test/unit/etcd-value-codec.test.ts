@@ -14,8 +14,8 @@ import {
   keyDisplay,
   toBase64,
   toHex,
-  unescapeBytes,
 } from '../../main/etcd/value-codec';
+import { unescapeBytes } from '../../main/contract/escaped-bytes';
 
 const b = (...bytes: number[]) => Buffer.from(bytes);
 
@@ -72,7 +72,7 @@ describe('escapeBytes / unescapeBytes', () => {
       const bytes = randomBytes(i % 33);
       const text = escapeBytes(bytes);
       const back = unescapeBytes(text);
-      expect('bytes' in back && back.bytes.equals(bytes), `${toHex(bytes)} -> ${text}`).toBe(true);
+      expect(back.ok && Buffer.from(back.bytes).equals(bytes), `${toHex(bytes)} -> ${text}`).toBe(true);
     }
   });
 
@@ -82,7 +82,7 @@ describe('escapeBytes / unescapeBytes', () => {
   });
 
   it('reports a lone backslash instead of guessing', () => {
-    expect(unescapeBytes('a\\q')).toEqual({ error: expect.stringContaining('backslash') as unknown, offset: 1 });
+    expect(unescapeBytes('a\\q')).toEqual({ ok: false, error: expect.stringContaining('backslash') as unknown, offset: 1 });
     expect(unescapeBytes('a\\x4')).toMatchObject({ offset: 1 });
   });
 
