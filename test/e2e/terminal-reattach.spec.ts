@@ -151,7 +151,7 @@ test('split: two panes side by side, each typing into its own shell; keyboard mo
   await openTerminalPage(page, drover);
   // The front tab (the last opened) stays left; the other one goes right and takes the focus.
   const b = await openLocal(page);
-  const a = await openLocal(page);
+  let a = await openLocal(page);
   await page.getByTestId('terminal-split-toggle').click();
   await expect(page.getByTestId('terminal-split')).toBeVisible();
   const left = page.getByTestId('terminal-column-left');
@@ -177,6 +177,24 @@ test('split: two panes side by side, each typing into its own shell; keyboard mo
   await expectOutput(page, a.key, new RegExp(`${ma}\\r?\\n`));
   expect(await text(page, b.key)).not.toContain(ma);
   await page.screenshot({ path: test.info().outputPath('terminal-split.png') });
+
+  // A reload lays the same sessions out the same way (the tabs have new keys; the layout is kept
+  // by session id): b on the right, a on the left with the keyboard.
+  const sessionOf = async (key: string) => (await tabs(page)).find((t) => t.key === key)!.sessionId;
+  const [sa, sb] = [await sessionOf(a.key), await sessionOf(b.key)];
+  page.once('dialog', (d) => void d.accept());
+  await page.reload();
+  await expect(page.getByTestId('connection-indicator')).toHaveAttribute('data-status', 'open');
+  await page.waitForFunction(() => window.__droverTerminals !== undefined);
+  await expect.poll(async () => (await tabs(page)).map((t) => t.status), { timeout: 15_000 }).toEqual(['running', 'running']);
+  const back = await tabs(page);
+  const keyOf = (sid: string | null) => back.find((t) => t.sessionId === sid)!.key;
+  await expect(page.getByTestId('terminal-split')).toBeVisible();
+  await expect(right.getByTestId(`terminal-tab-${keyOf(sb)}`)).toBeVisible();
+  await expect(left.getByTestId(`terminal-tab-${keyOf(sa)}`)).toBeVisible();
+  await expect(left).toHaveAttribute('data-focused', 'true');
+  a = { ...a, key: keyOf(sa) };
+  await left.locator('.drover-term-pane.is-active .xterm-helper-textarea').focus();
 
   // Ctrl+Shift+M moves the focused tab to the other pane; the left pane is then empty.
   await page.keyboard.press('Control+Shift+M');

@@ -20,6 +20,7 @@ import {
   selectRunDraft,
   selectTabs,
   selectView,
+  type LayoutStorage,
   type PrefsStorage,
   type SshDestination,
   type TerminalPrefs,
@@ -187,7 +188,7 @@ describe('terminal store (composed), over the real link and RPC engine', () => {
     fx?.dispose();
   });
 
-  async function setup(options: { storage?: ReturnType<typeof memoryStorage>; link?: boolean; service?: ReturnType<typeof fakeTerminalService>; clientId?: string } = {}) {
+  async function setup(options: { storage?: ReturnType<typeof memoryStorage>; link?: boolean; service?: ReturnType<typeof fakeTerminalService>; clientId?: string; layout?: LayoutStorage } = {}) {
     svc = options.service ?? fakeTerminalService();
     fx = new RendererLink(svc.impl);
     toasts = createToastStore();
@@ -208,6 +209,7 @@ describe('terminal store (composed), over the real link and RPC engine', () => {
       clock: fx.clock,
       clientId: options.clientId ?? 'page-1',
       liveSchedule: (flush) => queueMicrotask(flush),
+      layoutStorage: options.layout ?? null,
       ...(options.link === false ? {} : { link: fx.link }),
     });
     await fx.open();
@@ -555,6 +557,30 @@ describe('terminal store (composed), over the real link and RPC engine', () => {
       await until('attached on demand', () => tab(k)?.status === 'running');
       expect(svc.session(orphan.id).info.owner).toBe('page-1');
       await until('offered no more', () => s.getState().others.length === 1);
+    });
+
+    it('lays the tabs out as before the reload: the split, each pane\'s front tab and the focus; the layout is kept as the user changes it', async () => {
+      const { service, mine, ssh } = await serviceWithSessions();
+      let kept: string | null = JSON.stringify({ split: true, right: [mine.id], rightFront: mine.id, leftFront: ssh.id, focus: 'right' });
+      const layout: LayoutStorage = { read: () => kept, write: (v) => (kept = v) };
+      const s = await setup({ service, layout });
+      await until('restored', () => s.getState().restored && s.getState().tabs.length === 2);
+      const [m, h] = s.getState().tabs.map((x) => x.key);
+      expect(s.getState().panes).toEqual({ split: true, right: [m], rightKey: m, focus: 'right' });
+      expect(s.getState().activeKey).toBe(h);
+      await until('running', () => s.getState().tabs.every((x) => x.status === 'running'));
+      // Back to one pane: that is what the next reload shows.
+      s.getState().toggleSplit();
+      await until('kept', () => JSON.parse(kept!).split === false);
+      expect(JSON.parse(kept!)).toMatchObject({ split: false, right: [], leftFront: mine.id });
+    });
+
+    it('a stored layout that is not one brings the tabs back in one pane', async () => {
+      const { service } = await serviceWithSessions();
+      const s = await setup({ service, layout: { read: () => '{not json', write: () => undefined } });
+      await until('restored', () => s.getState().restored && s.getState().tabs.length === 2);
+      expect(s.getState().panes.split).toBe(false);
+      expect(s.getState().activeKey).toBe(s.getState().tabs[1]!.key);
     });
 
     it('a page that opened a tab before the list arrived takes nothing back by itself', async () => {

@@ -90,3 +90,61 @@ export function opened(p: Panes, key: string): { panes: Panes; left: boolean } {
   if (p.split && p.focus === 'right') return { panes: { ...p, right: [...p.right, key], rightKey: key }, left: false };
   return { panes: p, left: true };
 }
+
+// ---- the layout across a reload ----
+// Tab keys are new after a reload (the tabs are made again from the service's sessions), so the
+// layout is kept by session id, in sessionStorage with the page's client id.
+
+/** The split as session ids: what a reload needs to lay the same sessions out again. */
+export interface SavedLayout {
+  readonly split: boolean;
+  readonly right: readonly string[];
+  readonly rightFront: string | null;
+  readonly leftFront: string | null;
+  readonly focus: PaneSide;
+}
+
+/** The layout to keep; tabs without a session yet (still opening) are left out. */
+export function layoutToSave(view: PaneView, sessionOf: (key: string) => string | null): SavedLayout {
+  const { panes, activeKey } = view;
+  const sid = (k: string | null) => (k === null ? null : sessionOf(k));
+  return {
+    split: panes.split,
+    right: panes.right.flatMap((k) => sid(k) ?? []),
+    rightFront: sid(panes.rightKey),
+    leftFront: sid(activeKey),
+    focus: panes.focus,
+  };
+}
+
+const isId = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= 200;
+
+/** A stored layout, checked (it comes from storage: anything); null when it is not one. */
+export function parseSavedLayout(v: unknown): SavedLayout | null {
+  if (!v || typeof v !== 'object') return null;
+  const o = v as Record<string, unknown>;
+  if (typeof o.split !== 'boolean' || !Array.isArray(o.right) || !o.right.every(isId)) return null;
+  const idOrNull = (x: unknown) => (isId(x) ? x : null);
+  return { split: o.split, right: o.right, rightFront: idOrNull(o.rightFront), leftFront: idOrNull(o.leftFront), focus: o.focus === 'right' ? 'right' : 'left' };
+}
+
+/**
+ * The panes again for the tabs made from the sessions (keyOf: session id → the new tab's key).
+ * Sessions that are gone are skipped; null when nothing of the split is left to restore.
+ */
+export function restoreLayout(saved: SavedLayout, keys: readonly string[], keyOf: ReadonlyMap<string, string>, activeKey: string | null): PaneView | null {
+  const key = (sid: string | null) => (sid === null ? null : (keyOf.get(sid) ?? null));
+  const right = saved.right.flatMap((sid) => key(sid) ?? []).filter((k) => keys.includes(k));
+  const leftKeys = keys.filter((k) => !right.includes(k));
+  const leftFront = key(saved.leftFront);
+  const active = leftFront !== null && leftKeys.includes(leftFront) ? leftFront : activeKey !== null && leftKeys.includes(activeKey) ? activeKey : (leftKeys[leftKeys.length - 1] ?? null);
+  if (!saved.split || right.length === 0) {
+    if (leftFront === null || !keys.includes(leftFront)) return null;
+    return { panes: ONE_PANE, activeKey: leftFront };
+  }
+  const rightFront = key(saved.rightFront);
+  return {
+    panes: { split: true, right, rightKey: rightFront !== null && right.includes(rightFront) ? rightFront : right[right.length - 1]!, focus: saved.focus === 'right' || active === null ? 'right' : 'left' },
+    activeKey: active,
+  };
+}

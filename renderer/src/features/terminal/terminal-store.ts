@@ -165,6 +165,35 @@ export interface TerminalStoreDeps {
    * reload from a close, and a closed window's sessions end a minute later.
    */
   unloadTarget?: Pick<EventTarget, 'addEventListener' | 'removeEventListener'> | null;
+  /** Where the split layout is kept for a reload (sessionStorage by default; null: not kept). */
+  layoutStorage?: LayoutStorage | null;
+}
+
+/** One string kept across a reload of this window. */
+export interface LayoutStorage {
+  read(): string | null;
+  write(value: string): void;
+}
+
+const LAYOUT_KEY = 'drover.terminal.layout';
+
+/** sessionStorage, like the page's client id: a reload keeps it, another window has its own. */
+function sessionLayoutStorage(): LayoutStorage | null {
+  try {
+    const ss = window.sessionStorage;
+    return {
+      read: () => ss.getItem(LAYOUT_KEY),
+      write: (v) => {
+        try {
+          ss.setItem(LAYOUT_KEY, v);
+        } catch {
+          /* storage full or refused: the layout is just not kept */
+        }
+      },
+    };
+  } catch {
+    return null;
+  }
 }
 
 /** How long closing a tab waits for "is a job running?" before asking anyway. */
@@ -558,6 +587,31 @@ export function createTerminalStore(deps: TerminalStoreDeps): TerminalStore {
     };
   });
 
+  // The split layout, kept by session id for a reload of this window.
+  const layoutStorage = deps.layoutStorage !== undefined ? deps.layoutStorage : sessionLayoutStorage();
+  let savedLayoutText: string | null = null;
+  const saveLayout = (s: TerminalState) => {
+    if (!layoutStorage) return;
+    const text = JSON.stringify(panesOf.layoutToSave({ panes: s.panes, activeKey: s.activeKey }, (k) => s.tabs.find((t) => t.key === k)?.sessionId ?? null));
+    if (text === savedLayoutText) return;
+    savedLayoutText = text;
+    layoutStorage.write(text);
+  };
+  // Read before anything is saved: the first save (no tabs yet) would overwrite it.
+  const savedLayout = ((): panesOf.SavedLayout | null => {
+    try {
+      return layoutStorage ? panesOf.parseSavedLayout(JSON.parse(layoutStorage.read() ?? 'null')) : null;
+    } catch {
+      return null; // not JSON: the tabs come back in one pane
+    }
+  })();
+  const restoreSavedLayout = (keyOf: ReadonlyMap<string, string>) => {
+    if (!savedLayout || keyOf.size === 0) return;
+    const s = store.getState();
+    const view = panesOf.restoreLayout(savedLayout, s.tabs.map((t) => t.key), keyOf, s.activeKey);
+    if (view) store.setState({ panes: view.panes, activeKey: view.activeKey });
+  };
+
   if (typeof api.terminal.live === 'function') {
     live = createLiveStore<TerminalLiveData>({
       subscribe: (observer) => api.terminal.live(null, observer),
@@ -574,7 +628,12 @@ export function createTerminalStore(deps: TerminalStoreDeps): TerminalStore {
         if (!openedHere) {
           const shown = new Set(store.getState().tabs.flatMap((t) => (t.sessionId ? [t.sessionId] : [])));
           const adopt = sessionsToAdopt(liveSessions(), clientId, shown);
-          adopt.forEach((x, i) => store.getState().attachSession(x.id, { activate: i === adopt.length - 1 }));
+          const keyOf = new Map<string, string>();
+          adopt.forEach((x, i) => {
+            const key = store.getState().attachSession(x.id, { activate: i === adopt.length - 1 });
+            if (key) keyOf.set(x.id, key);
+          });
+          restoreSavedLayout(keyOf);
         }
       }
       refreshOthers();
@@ -582,6 +641,7 @@ export function createTerminalStore(deps: TerminalStoreDeps): TerminalStore {
     live.subscribe(onLive);
     store.subscribe((s, prev) => {
       if (s.tabs !== prev.tabs) refreshOthers();
+      if (s.restored && (s.tabs !== prev.tabs || s.panes !== prev.panes || s.activeKey !== prev.activeKey)) saveLayout(s);
     });
     onLive();
   }
