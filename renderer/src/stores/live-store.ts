@@ -28,7 +28,7 @@ export interface LiveState<D extends LiveData> {
   readonly fresh: boolean;
   /** The stream ended with an error (the data shown is from before). */
   readonly error: AppError | undefined;
-  /** Local time each key of each collection last changed (added or patched). */
+  /** Local time each key of each collection last changed (added or patched), for the last CHANGED_KEEP_MS. */
   readonly changedAtMs: Readonly<Record<string, Readonly<Record<string, number>>>>;
 }
 
@@ -138,7 +138,7 @@ export function createLiveStore<D extends LiveData>(options: LiveStoreOptions<D>
       }
       if (seq < 0 || frame.seq !== seq + 1) {
         // A lost frame: what we hold can no longer be patched. Start over from a snapshot.
-        store.setState({ data, seq, health, clockOffsetMs, changedAtMs: mergeTouched(changedAtMs, touched), fresh: false });
+        store.setState({ data, seq, health, clockOffsetMs, changedAtMs: mergeTouched(changedAtMs, touched, t), fresh: false });
         resync();
         return;
       }
@@ -146,11 +146,11 @@ export function createLiveStore<D extends LiveData>(options: LiveStoreOptions<D>
       seq = frame.seq;
       if (frame.health) health = frame.health;
       for (const [name, keys] of Object.entries(touchedKeys(frame.changes))) {
-        const coll = (touched[name] ??= {});
+        const coll = (touched[name] ??= Object.create(null) as Record<string, number>);
         for (const key of keys) coll[key] = t;
       }
     }
-    store.setState({ data, seq, health, clockOffsetMs, changedAtMs: mergeTouched(changedAtMs, touched), fresh, error: undefined });
+    store.setState({ data, seq, health, clockOffsetMs, changedAtMs: mergeTouched(changedAtMs, touched, t), fresh, error: undefined });
   };
 
   const linkSub = options.link?.onDidChangeState((state) => {
@@ -172,13 +172,27 @@ export function createLiveStore<D extends LiveData>(options: LiveStoreOptions<D>
   });
 }
 
+/**
+ * How long a key's change time is kept. Pages light a change up for 2 s; keeping every key that
+ * ever changed would grow without end (jobs come and go) and be copied on every frame.
+ */
+export const CHANGED_KEEP_MS = 10_000;
+
 function mergeTouched(
   prev: Readonly<Record<string, Readonly<Record<string, number>>>>,
   touched: Record<string, Record<string, number>>,
+  nowMs: number,
 ): Readonly<Record<string, Readonly<Record<string, number>>>> {
   if (Object.keys(touched).length === 0) return prev;
   const out: Record<string, Readonly<Record<string, number>>> = { ...prev };
-  for (const [name, keys] of Object.entries(touched)) out[name] = { ...(prev[name] ?? {}), ...keys };
+  for (const [name, keys] of Object.entries(touched)) {
+    // Keys can be anything (an etcd key "__proto__"): a prototype-less record, copied key by key.
+    const merged: Record<string, number> = Object.create(null) as Record<string, number>;
+    const old = prev[name];
+    if (old) for (const key in old) if (nowMs - old[key]! < CHANGED_KEEP_MS) merged[key] = old[key]!;
+    for (const key in keys) merged[key] = keys[key]!;
+    out[name] = merged;
+  }
   return out;
 }
 
