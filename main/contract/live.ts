@@ -190,7 +190,11 @@ const hasOwn = Object.prototype.hasOwnProperty;
 const keysOf = new WeakMap<object, readonly string[]>();
 
 interface Derivation {
-  readonly from: object;
+  /**
+   * Weakly: a strong reference would keep every earlier collection alive through the chain (each
+   * one the key of the next record), a 20,000-item collection per frame, for ever.
+   */
+  readonly from: WeakRef<object>;
   /** Keys whose item may differ from `from`'s (added, replaced or removed). */
   readonly keys: readonly string[];
 }
@@ -213,7 +217,7 @@ export function liveKeys(coll: object): readonly string[] {
  */
 export function deriveCollection(coll: object, from: object, changed: readonly string[], keys?: readonly string[]): void {
   if (coll === from) return;
-  derivedFrom.set(coll, { from, keys: changed });
+  derivedFrom.set(coll, { from: new WeakRef(from), keys: changed });
   if (keys) keysOf.set(coll, keys);
 }
 
@@ -223,7 +227,8 @@ const MAX_STEPS = 16;
 /**
  * The keys whose item may differ between `from` and `coll`, when `coll` is known to derive from
  * it (recorded by applyLive or deriveCollection, within a few steps); undefined when unknown (the
- * caller then compares every item). Each key is listed once; a listed key may also be unchanged.
+ * caller then compares every item: also when a collection in between is gone). Each key is listed
+ * once; a listed key may also be unchanged.
  */
 export function liveChangedKeys(coll: object, from: object): readonly string[] | undefined {
   if (coll === from) return [];
@@ -233,8 +238,10 @@ export function liveChangedKeys(coll: object, from: object): readonly string[] |
     const d = derivedFrom.get(cur);
     if (!d) return undefined;
     steps.push(d.keys);
-    if (d.from === from) return steps.length === 1 ? steps[0] : [...new Set(steps.flat())];
-    cur = d.from;
+    const source = d.from.deref();
+    if (source === undefined) return undefined;
+    if (source === from) return steps.length === 1 ? steps[0] : [...new Set(steps.flat())];
+    cur = source;
   }
   return undefined;
 }
