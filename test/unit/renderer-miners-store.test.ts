@@ -316,9 +316,9 @@ describe('miners table helpers', () => {
     expect(sessionSlice({ ...all, 'ab/2': 4 }, 'a', s1)).toBe(s1);
     expect(sessionSlice({ ...all, 'a/2': 5 }, 'a', s1)).toEqual({ 'a/1': 1, 'a/2': 5 });
     // One miner: its slice is the collection itself (no copy), also for the next frame that derives from it.
-    const one = { 'a/1': 1, 'a/2': 3 };
+    const one: Record<string, object> = { 'a/1': { n: 1 }, 'a/2': { n: 3 } };
     expect(sessionSlice(one, 'a', undefined)).toBe(one);
-    const next = applyLive({ c: one }, { c: { patch: { 'a/2': {} }, put: { 'a/3': 4 as unknown as object } } }).c as Record<string, number>;
+    const next = applyLive({ c: one }, { c: { patch: { 'a/2': { n: 4 } }, put: { 'a/3': { n: 5 } } } }).c!;
     expect(sessionSlice(next, 'a', one)).toBe(next);
     expect(sessionSlice({ ...one }, 'a', one)).toBe(one);
     expect(countAlerts(data().alerts)).toEqual({ a: 1 });
