@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events';
 import type { Clock } from '../contract/clock';
 import { AppError } from '../contract/errors';
 import { DisposableBase, Emitter, type Disposable, type Event } from '../contract/lifecycle';
-import { jsonEqual, type SourceHealth, type ViaTunnel } from '../contract/live';
+import { deriveCollection, jsonEqual, liveKeys, type SourceHealth, type ViaTunnel } from '../contract/live';
 import type {
   LotusEndpointConfig,
   MinerAccess,
@@ -159,6 +159,16 @@ export function liveJob(sessionId: string, job: MinerJob, prev: MinerLiveJob | u
 }
 
 /**
+ * Records that `next` was built from `prev`: only the `changed` keys (and prev's keys that next
+ * lacks) hold another item (see deriveCollection). `still`: how many of next's keys prev has.
+ */
+function recordBuilt(next: Record<string, object>, prev: Readonly<Record<string, object>>, keys: string[], changed: string[], still: number): void {
+  const prevKeys = liveKeys(prev);
+  if (still !== prevKeys.length) for (const k of prevKeys) if (!Object.prototype.hasOwnProperty.call(next, k)) changed.push(k);
+  deriveCollection(next, prev, changed, keys);
+}
+
+/**
  * A snapshot's workers and jobs as miners.live carries them: keyed `${sessionId}/…`, jobs without
  * the times that move every poll (see liveJob). prevJobs: the session's previous live jobs.
  */
@@ -171,18 +181,36 @@ export function liveCollections(
 ): { workers: Record<string, MinerLiveWorker>; jobs: Record<string, MinerLiveJob> } {
   // Keys hold a "/", so they can never be "__proto__": plain assignment is safe (and keeps the objects fast).
   const workers: Record<string, MinerLiveWorker> = {};
+  const workerKeys: string[] = [];
+  const workersChanged: string[] = [];
+  let workersStill = 0;
   for (const wid in snap.workers) {
     const k = `${sessionId}/${wid}`;
     const item = { ...snap.workers[wid]!, sessionId };
     const before = prevWorkers && Object.prototype.hasOwnProperty.call(prevWorkers, k) ? prevWorkers[k] : undefined;
-    workers[k] = before !== undefined && jsonEqual(before, item) ? before : item;
+    const kept = before !== undefined && jsonEqual(before, item) ? before : item;
+    workers[k] = kept;
+    workerKeys.push(k);
+    if (before !== undefined) workersStill++;
+    if (kept !== before) workersChanged.push(k);
   }
   const jobs: Record<string, MinerLiveJob> = {};
+  const jobKeys: string[] = [];
+  const jobsChanged: string[] = [];
+  let jobsStill = 0;
   for (const key in snap.jobs) {
     const k = `${sessionId}/${key}`;
     const j = snap.jobs[key]!;
-    jobs[k] = liveJob(sessionId, j, Object.prototype.hasOwnProperty.call(prevJobs, k) ? prevJobs[k] : undefined, usualMs(j.workerId, j.taskShort));
+    const before = Object.prototype.hasOwnProperty.call(prevJobs, k) ? prevJobs[k] : undefined;
+    const item = liveJob(sessionId, j, before, usualMs(j.workerId, j.taskShort));
+    jobs[k] = item;
+    jobKeys.push(k);
+    if (before !== undefined) jobsStill++;
+    if (item !== before) jobsChanged.push(k);
   }
+  // Which keys changed, for the publisher's diff (it then looks at these only, not at 20,000 jobs).
+  recordBuilt(jobs, prevJobs, jobKeys, jobsChanged, jobsStill);
+  if (prevWorkers) recordBuilt(workers, prevWorkers, workerKeys, workersChanged, workersStill);
   return { workers, jobs };
 }
 
@@ -486,8 +514,8 @@ export class MinerSession extends DisposableBase {
       ...(snap ? { overview: snap.overview, takenAtMs: snap.source.takenAtMs } : {}),
       ...(snap?.source.durationMs !== undefined ? { durationMs: snap.source.durationMs } : {}),
       pollIntervalMs: c.pollIntervalSec * 1000,
-      workerCount: Object.keys(this.workers).length,
-      jobCount: Object.keys(this.jobs).length,
+      workerCount: liveKeys(this.workers).length,
+      jobCount: liveKeys(this.jobs).length,
       jobsByState: this.jobsByStateValue,
       problems: snap?.problems ?? [],
     };

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { applyLive, diffLive, jsonEqual, touchedKeys, type LiveData } from '../../main/contract/live';
+import { applyLive, deriveCollection, diffLive, jsonEqual, liveChangedKeys, liveKeys, touchedKeys, type LiveChanges, type LiveData } from '../../main/contract/live';
 
 // Items as sources produce them: flat and nested JSON values, optional fields that come and go.
 const value = fc.oneof(
@@ -61,6 +61,45 @@ describe('live diff and apply', () => {
     );
   });
 
+  it('what applyLive remembers (keys, derivation) gives the same diffs as comparing every item, across chains of frames', () => {
+    fc.assert(
+      fc.property(pair, data, ([a, b], c) => {
+        // x1 and x2 as a renderer holds them: each collection derived from the one before by applyLive.
+        const x1 = applyLive(a as LiveData, diffLive(a, b) ?? {});
+        const x2 = applyLive(x1, diffLive(x1, c) ?? {});
+        for (const x of [x1, x2]) for (const coll of Object.values(x)) expect([...liveKeys(coll)].sort()).toEqual(Object.keys(coll).sort());
+        // Two recorded steps back (a to x2) and one (x1 to x2), against fresh copies that carry no record.
+        for (const [from, to] of [[a, x2], [x1, x2]] as const) {
+          const fast = diffLive(from, to);
+          expect(normalizeChanges(fast)).toEqual(normalizeChanges(diffLive(structuredClone(from), structuredClone(to))));
+          expect(jsonEqual(normalize(fast ? applyLive(from as LiveData, fast) : from), normalize(c))).toBe(true);
+        }
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('a producer that records how it built the next collection gets the same diff', () => {
+    fc.assert(
+      fc.property(pair, ([a, b]) => {
+        // b's collections as a poller builds them from a's: unchanged items kept, the others listed.
+        const derived: Record<string, Record<string, object>> = {};
+        for (const [name, coll] of Object.entries(b)) {
+          const prev = (a[name] ?? {}) as Record<string, object>;
+          const changed = [...new Set([...Object.keys(coll), ...Object.keys(prev)])].filter((k) => prev[k] !== coll[k] || !(k in prev) !== !(k in coll));
+          const copy = { ...coll };
+          deriveCollection(copy, prev, changed);
+          derived[name] = copy;
+        }
+        const prevData = Object.fromEntries(Object.keys(b).map((name) => [name, a[name] ?? {}]));
+        Object.assign(prevData, Object.fromEntries(Object.entries(a).filter(([name]) => !(name in b))));
+        expect(normalizeChanges(diffLive(prevData, derived))).toEqual(normalizeChanges(diffLive(structuredClone(prevData), structuredClone(derived))));
+        for (const name of Object.keys(derived)) expect(liveChangedKeys(derived[name]!, prevData[name]!)).toBeDefined();
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
   it('sends only changed fields, keyed by id, and nothing when nothing changed', () => {
     const a = { workers: { w1: { host: 'pc1-01', load: 1, gpus: [1, 2] }, w2: { host: 'pc1-02', load: 2 } } };
     const b = { workers: { w2: { host: 'pc1-02', load: 2 }, w1: { host: 'pc1-01', load: 3, gpus: [1, 2] }, w3: { host: 'gpu-01', load: 0 } } };
@@ -116,3 +155,9 @@ describe('liveUpdateSchema', () => {
     expect(schema.safeParse({ t: 'diff', seq: 1, atMs: 2, nowMs: 2, changes: { things: { patch: { a: { name: 5 } } } } }).success).toBe(false);
   });
 });
+
+/** Diffs compared as sets: the order of removed keys does not matter. */
+function normalizeChanges(c: LiveChanges | undefined): unknown {
+  if (!c) return undefined;
+  return normalize(Object.fromEntries(Object.entries(c).map(([name, ch]) => [name, { ...ch, ...(ch.remove ? { remove: [...ch.remove].sort() } : {}) }])));
+}

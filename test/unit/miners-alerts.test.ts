@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MinerAlertThresholdsSchema, type MinerJob, type MinerSnapshot, type MinerWorker } from '../../main/contract/miners';
 import { filNumber, median, MinerAlertTracker } from '../../main/miners/miner-alerts';
 import { MinerHistoryRing } from '../../main/miners/miner-history';
+import { diffLive, liveChangedKeys, liveKeys } from '../../main/contract/live';
 import { liveCollections, liveJob } from '../../main/miners/miner-session';
 
 const W = 'd8e59e78-1fa5-4913-a50a-3a8e04700ccf';
@@ -100,6 +101,32 @@ describe('live items', () => {
     const second = liveCollections('s', snap({ a: { ...j } }), first.jobs, undefined, first.workers);
     expect(second.jobs['s/a']).toBe(first.jobs['s/a']);
     expect(second.workers[`s/${W}`]).toBe(first.workers[`s/${W}`]);
+  });
+
+  it('records which keys a poll changed, so the publisher diffs those only, with the same result as comparing every item', () => {
+    const jobs = (n: number, change: (i: number) => Partial<MinerJob> | null) => {
+      const out: Record<string, MinerJob> = {};
+      for (let i = 0; i < n; i++) {
+        const c = change(i);
+        if (c !== null) out[`j${i}`] = job(`j${i}`, 'running', { startMs: 1000 + i, sector: i, ...c });
+      }
+      return out;
+    };
+    const w2 = 'aaaaaaaa-1fa5-4913-a50a-3a8e04700ccf';
+    const first = liveCollections('s', snap(jobs(50, () => ({}))), {});
+    // j3 changes state, j7 is gone, j60 is new, j9 only re-reads its running time; a worker joins.
+    const polled = jobs(50, (i) => (i === 7 ? null : i === 3 ? { state: 'ret-wait', stateText: 'ret-wait' } : i === 9 ? { runningMs: 99 } : {}));
+    polled.j60 = job('j60', 'running', { startMs: 5000, sector: 60 });
+    const second = liveCollections('s', snap(polled, { workers: { [W]: worker(), [w2]: worker(w2, 'fil-seal-02') } }), first.jobs, undefined, first.workers);
+    expect([...(liveChangedKeys(second.jobs, first.jobs) ?? [])].sort()).toEqual(['s/j3', 's/j60', 's/j7']);
+    expect(liveChangedKeys(second.workers, first.workers)).toEqual([`s/${w2}`]);
+    expect([...liveKeys(second.jobs)].sort()).toEqual(Object.keys(second.jobs).sort());
+    const prev = { jobs: first.jobs, workers: first.workers };
+    const next = { jobs: second.jobs, workers: second.workers };
+    const fast = diffLive(prev, next);
+    expect(fast).toEqual(diffLive({ jobs: { ...first.jobs }, workers: { ...first.workers } }, { jobs: { ...second.jobs }, workers: { ...second.workers } }));
+    expect(fast?.jobs).toMatchObject({ patch: { 's/j3': { state: 'ret-wait', stateText: 'ret-wait' } }, remove: ['s/j7'] });
+    expect(Object.keys(fast?.jobs?.put ?? {})).toEqual(['s/j60']);
   });
 
   it('history is a bounded ring with one column per series', () => {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Observer } from '../../main/contract/define';
 import { Emitter, toDisposable } from '../../main/contract/lifecycle';
-import type { LiveUpdate } from '../../main/contract/live';
+import type { LiveChanges, LiveUpdate } from '../../main/contract/live';
 import type { ConnectionState } from '../../renderer/src/api/reconnecting-connection';
-import { changedRecently, createLiveStore, dataAgeMs, isStale } from '../../renderer/src/stores/live-store';
+import { CHANGED_KEEP_MS, changedRecently, createLiveStore, dataAgeMs, isStale } from '../../renderer/src/stores/live-store';
 
 type Data = { jobs: Record<string, { state: string }> };
 const health = { state: 'live' as const, sinceMs: 0, dataAtMs: 1000 };
@@ -68,6 +68,24 @@ describe('live store (renderer)', () => {
     h.frame();
     expect(h.store.getState().data.jobs.a).toBe(a);
     expect(dataAgeMs(h.store.getState(), 10_000)).toBe(10_000 + 700 - 1000);
+  });
+
+  it('keeps change times for CHANGED_KEEP_MS only (jobs come and go: the record would grow without end)', () => {
+    const h = harness();
+    const o = h.subscriptions[0]!;
+    o.next({ t: 'snapshot', seq: 1, atMs: 1000, nowMs: 10_000, health, data: { jobs: { a: { state: 'running' } } } });
+    o.next({ t: 'diff', seq: 2, atMs: 1000, nowMs: 10_000, changes: { jobs: { put: { b: { state: 'running' } } } } });
+    h.frame();
+    h.advance(CHANGED_KEEP_MS - 1);
+    o.next({ t: 'diff', seq: 3, atMs: 1000, nowMs: 10_000, changes: { jobs: { put: { c: { state: 'running' } } } } });
+    h.frame();
+    expect(Object.keys(h.store.getState().changedAtMs.jobs ?? {}).sort()).toEqual(['b', 'c']);
+    h.advance(1);
+    o.next({ t: 'diff', seq: 4, atMs: 1000, nowMs: 10_000, changes: JSON.parse('{"jobs":{"put":{"__proto__":{"state":"odd key"}}}}') as LiveChanges });
+    h.frame();
+    const s = h.store.getState();
+    expect(Object.keys(s.changedAtMs.jobs ?? {}).sort()).toEqual(['__proto__', 'c']);
+    expect(changedRecently(s, 'jobs', '__proto__', 10_000 + CHANGED_KEEP_MS)).toBe(true);
   });
 
   it('detects a gap in the sequence and subscribes again for a fresh snapshot', () => {

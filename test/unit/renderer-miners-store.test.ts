@@ -1,13 +1,14 @@
+import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import type { Observer } from '../../main/contract/define';
 import { AppError } from '../../main/contract/errors';
 import type { AppApi } from '../../main/contract/index';
 import { Emitter, toDisposable } from '../../main/contract/lifecycle';
-import type { LiveUpdate, SourceHealth } from '../../main/contract/live';
+import { applyLive, liveChangedKeys, type LiveChanges, type LiveUpdate, type SourceHealth } from '../../main/contract/live';
 import type { MinerAlert, MinerLiveItem, MinerLiveJob, MinerLiveWorker, MinersLiveData } from '../../main/contract/miners';
 import type { ConnectionState } from '../../renderer/src/api/reconnecting-connection';
 import { alertText, sortMinerAlerts } from '../../renderer/src/features/miners/alert-text';
-import { jobFacets, jobIds, keepSame, DEFAULT_JOBS_FILTER } from '../../renderer/src/features/miners/jobs-view';
+import { createJobFacets, createJobOrder, jobFacets, jobIds, keepSame, DEFAULT_JOBS_FILTER, type JobsFilter } from '../../renderer/src/features/miners/jobs-view';
 import { keepFlash, recentChange, sameJobRow } from '../../renderer/src/features/miners/miner-view';
 import { fil, filNumber, goDuration, jobElapsedMs, workerTrouble } from '../../renderer/src/features/miners/miners-format';
 import { countAlerts, createMinersStore, inSession, sessionSlice } from '../../renderer/src/features/miners/miners-store';
@@ -245,6 +246,57 @@ describe('miners table helpers', () => {
     expect(f.workers.map((w) => w[1])).toEqual(['fil-seal-01', 'fil-seal-01', 'fil-seal-02']);
   });
 
+  it('keeps the order and the filter menus up to date from the changed jobs only, as jobIds and jobFacets compute them afresh', () => {
+    // Jobs with and without a start time, a few sectors, tasks, states and workers, so that ties and the two lists both occur.
+    const jobArb = fc.record({
+      sector: fc.integer({ min: 1, max: 6 }),
+      taskShort: fc.constantFrom('PC1', 'PC2', 'C2'),
+      state: fc.constantFrom('running', 'assigned', 'ret-wait'),
+      host: fc.constantFrom('fil-seal-01', 'fil-seal-02', 'gpu-01'),
+      startMs: fc.option(fc.integer({ min: 0, max: 50 }), { nil: undefined }),
+      runningMs: fc.option(fc.integer({ min: 0, max: 200 }), { nil: undefined }),
+    });
+    const toJob = (k: number, j: { sector: number; taskShort: string; state: string; host: string; startMs: number | undefined; runningMs: number | undefined }) =>
+      job('a', k.toString(16).padStart(8, '0'), { sector: j.sector, taskShort: j.taskShort, state: j.state, stateText: j.state, hostname: j.host, workerId: `w-${j.host}`, startMs: j.startMs, ...(j.runningMs !== undefined ? { runningMs: j.runningMs } : {}) });
+    const step = fc.record({ put: fc.array(fc.tuple(fc.integer({ min: 0, max: 30 }), jobArb), { maxLength: 6 }), remove: fc.array(fc.integer({ min: 0, max: 30 }), { maxLength: 4 }), refMs: fc.integer({ min: 0, max: 400 }) });
+    const filters: JobsFilter[] = [
+      DEFAULT_JOBS_FILTER,
+      { ...DEFAULT_JOBS_FILTER, sort: 'time-asc' },
+      { ...DEFAULT_JOBS_FILTER, sort: 'sector' },
+      { ...DEFAULT_JOBS_FILTER, tasks: ['PC1', 'C2'], states: ['running'] },
+    ];
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 30 }), jobArb), { maxLength: 25 }), fc.array(step, { minLength: 1, maxLength: 8 }), (initial, steps) => {
+        let d: { jobs: Record<string, MinerLiveJob> } = { jobs: Object.fromEntries(initial.map(([k, j]) => [`a/${k}`, toJob(k, j)])) };
+        const orders = filters.map(() => createJobOrder());
+        const facets = createJobFacets();
+        const check = (refMs: number) => {
+          filters.forEach((f, i) => expect(orders[i]!(d.jobs, f, refMs)).toEqual(jobIds(d.jobs, f, refMs)));
+          const full = jobFacets(d.jobs);
+          const got = facets(d.jobs);
+          expect(got.tasks).toEqual(full.tasks.map((x) => x[0]));
+          expect(got.states).toEqual(full.states.map((x) => x[0]));
+          expect(got.workers.map((w) => w[0])).toEqual(full.workers.map((w) => w[0]));
+        };
+        check(0);
+        for (const st of steps) {
+          // A frame as the live store applies it: the new collection derives from the old one.
+          const put: Record<string, MinerLiveJob> = {};
+          for (const [k, j] of st.put) if (!(`a/${k}` in d.jobs)) put[`a/${k}`] = toJob(k, j);
+          const patch: Record<string, Partial<MinerLiveJob>> = {};
+          for (const [k, j] of st.put) if (`a/${k}` in d.jobs) patch[`a/${k}`] = { state: j.state, stateText: j.state, sector: j.sector };
+          const remove = st.remove.map((k) => `a/${k}`).filter((k) => k in d.jobs && !(k in patch));
+          const changes: LiveChanges = { jobs: { put, patch, remove } };
+          const next = applyLive(d, changes);
+          expect(liveChangedKeys(next.jobs, d.jobs)).toBeDefined();
+          d = next;
+          check(st.refMs);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('keeps a list that did not change, and a job row whose only change is the re-read running time', () => {
     const a = ['x', 'y'];
     expect(keepSame(a, ['x', 'y'])).toBe(a);
@@ -263,6 +315,12 @@ describe('miners table helpers', () => {
     expect(s1).toEqual({ 'a/1': 1, 'a/2': 3 });
     expect(sessionSlice({ ...all, 'ab/2': 4 }, 'a', s1)).toBe(s1);
     expect(sessionSlice({ ...all, 'a/2': 5 }, 'a', s1)).toEqual({ 'a/1': 1, 'a/2': 5 });
+    // One miner: its slice is the collection itself (no copy), also for the next frame that derives from it.
+    const one: Record<string, object> = { 'a/1': { n: 1 }, 'a/2': { n: 3 } };
+    expect(sessionSlice(one, 'a', undefined)).toBe(one);
+    const next = applyLive({ c: one }, { c: { patch: { 'a/2': { n: 4 } }, put: { 'a/3': { n: 5 } } } }).c!;
+    expect(sessionSlice(next, 'a', one)).toBe(next);
+    expect(sessionSlice({ ...one }, 'a', one)).toBe(one);
     expect(countAlerts(data().alerts)).toEqual({ a: 1 });
   });
 

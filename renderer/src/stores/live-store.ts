@@ -7,7 +7,7 @@ import type { ConnectionState } from '../api/reconnecting-connection';
 
 /**
  * The one way a page holds live data: a zustand store fed by a live stream (snapshot, then keyed
- * diffs). Frames are applied once per animation frame; a gap in the sequence makes it subscribe
+ * diffs). Frames are applied as they arrive and shown once per animation frame; a gap in the sequence makes it subscribe
  * again for a fresh snapshot; unchanged items keep their identity, so a selector of one row
  * re-renders only that row; every touched key remembers when it changed (for a highlight).
  * When the link to the services is lost, `connected` and `fresh` turn false at once: pages draw
@@ -28,7 +28,7 @@ export interface LiveState<D extends LiveData> {
   readonly fresh: boolean;
   /** The stream ended with an error (the data shown is from before). */
   readonly error: AppError | undefined;
-  /** Local time each key of each collection last changed (added or patched). */
+  /** Local time each key of each collection last changed (added or patched), for the last CHANGED_KEEP_MS. */
   readonly changedAtMs: Readonly<Record<string, Readonly<Record<string, number>>>>;
 }
 
@@ -61,7 +61,7 @@ export function frameScheduler(flush: () => void): void {
   } else setTimeout(flush, 100);
 }
 
-/** A hidden tab may buffer frames; beyond this many it resubscribes instead of applying them all. */
+/** Frames applied while no animation frame came (a hidden tab's timer lags); beyond this many it resubscribes. */
 const MAX_QUEUED_FRAMES = 500;
 
 export function createLiveStore<D extends LiveData>(options: LiveStoreOptions<D>): LiveStore<D> {
@@ -79,26 +79,60 @@ export function createLiveStore<D extends LiveData>(options: LiveStoreOptions<D>
     changedAtMs: {},
   }));
 
-  let queue: LiveUpdate<D>[] = [];
+  /**
+   * Frames are applied as they arrive (in the task that received them), into this: what the
+   * store will show at the next animation frame. The frame itself then only publishes it (one
+   * store update, one React render), so applying a diff to a big collection does not lengthen
+   * the frame the page is drawn in.
+   */
+  let pending:
+    | { data: D; seq: number; health: SourceHealth | undefined; clockOffsetMs: number; changedAtMs: LiveState<D>['changedAtMs']; snapshot: boolean; frames: number; touched: Record<string, Record<string, number>> }
+    | undefined;
   let scheduled = false;
   let disposed = false;
   let sub: Disposable | undefined;
   let generation = 0;
+
+  const receive = (frame: LiveUpdate<D>) => {
+    const t = now();
+    if (!pending) {
+      const s = store.getState();
+      pending = { data: s.data, seq: s.seq, health: s.health, clockOffsetMs: s.clockOffsetMs, changedAtMs: s.changedAtMs, snapshot: false, frames: 0, touched: {} };
+    }
+    const p = pending;
+    p.clockOffsetMs = frame.nowMs - t;
+    if (frame.t === 'snapshot') {
+      Object.assign(p, { data: frame.data, seq: frame.seq, health: frame.health, changedAtMs: {}, snapshot: true, frames: 0, touched: {} });
+    } else if (p.frames >= MAX_QUEUED_FRAMES) {
+      resync();
+      return;
+    } else if (p.seq < 0 || frame.seq !== p.seq + 1) {
+      // A lost frame: what we hold can no longer be patched. Show what we have, start over from a snapshot.
+      store.setState({ data: p.data, seq: p.seq, health: p.health, clockOffsetMs: p.clockOffsetMs, changedAtMs: mergeTouched(p.changedAtMs, p.touched, t), fresh: false });
+      resync();
+      return;
+    } else {
+      p.data = applyLive(p.data, frame.changes);
+      p.seq = frame.seq;
+      p.frames++;
+      if (frame.health) p.health = frame.health;
+      for (const [name, keys] of Object.entries(touchedKeys(frame.changes))) {
+        const coll = (p.touched[name] ??= Object.create(null) as Record<string, number>);
+        for (const key of keys) coll[key] = t;
+      }
+    }
+    if (!scheduled) {
+      scheduled = true;
+      schedule(flush);
+    }
+  };
 
   const open = () => {
     const gen = ++generation;
     sub = options.subscribe({
       next: (frame) => {
         if (gen !== generation || disposed) return;
-        if (frame.t === 'snapshot') queue = [frame];
-        else if (queue.length >= MAX_QUEUED_FRAMES) {
-          resync();
-          return;
-        } else queue.push(frame);
-        if (!scheduled) {
-          scheduled = true;
-          schedule(flush);
-        }
+        receive(frame);
       },
       end: (err) => {
         if (gen !== generation || disposed || !err) return;
@@ -111,46 +145,19 @@ export function createLiveStore<D extends LiveData>(options: LiveStoreOptions<D>
   const resync = () => {
     if (disposed) return;
     sub?.dispose();
-    queue = [];
+    pending = undefined;
     store.setState({ fresh: false });
     open();
   };
 
   const flush = () => {
     scheduled = false;
-    if (disposed || queue.length === 0) return;
-    const frames = queue;
-    queue = [];
-    const s = store.getState();
-    let { data, seq, health, changedAtMs, fresh } = s;
-    let clockOffsetMs = s.clockOffsetMs;
-    const t = now();
-    const touched: Record<string, Record<string, number>> = {};
-    for (const frame of frames) {
-      clockOffsetMs = frame.nowMs - t;
-      if (frame.t === 'snapshot') {
-        data = frame.data;
-        seq = frame.seq;
-        health = frame.health;
-        changedAtMs = {};
-        fresh = isOpen();
-        continue;
-      }
-      if (seq < 0 || frame.seq !== seq + 1) {
-        // A lost frame: what we hold can no longer be patched. Start over from a snapshot.
-        store.setState({ data, seq, health, clockOffsetMs, changedAtMs: mergeTouched(changedAtMs, touched), fresh: false });
-        resync();
-        return;
-      }
-      data = applyLive(data, frame.changes);
-      seq = frame.seq;
-      if (frame.health) health = frame.health;
-      for (const [name, keys] of Object.entries(touchedKeys(frame.changes))) {
-        const coll = (touched[name] ??= {});
-        for (const key of keys) coll[key] = t;
-      }
-    }
-    store.setState({ data, seq, health, clockOffsetMs, changedAtMs: mergeTouched(changedAtMs, touched), fresh, error: undefined });
+    const p = pending;
+    pending = undefined;
+    if (disposed || !p) return;
+    // A snapshot makes the data fresh if the link is up now; otherwise fresh stays as the link left it.
+    const fresh = p.snapshot ? isOpen() : store.getState().fresh;
+    store.setState({ data: p.data, seq: p.seq, health: p.health, clockOffsetMs: p.clockOffsetMs, changedAtMs: mergeTouched(p.changedAtMs, p.touched, now()), fresh, error: undefined });
   };
 
   const linkSub = options.link?.onDidChangeState((state) => {
@@ -172,13 +179,27 @@ export function createLiveStore<D extends LiveData>(options: LiveStoreOptions<D>
   });
 }
 
+/**
+ * How long a key's change time is kept. Pages light a change up for 2 s; keeping every key that
+ * ever changed would grow without end (jobs come and go) and be copied on every frame.
+ */
+export const CHANGED_KEEP_MS = 10_000;
+
 function mergeTouched(
   prev: Readonly<Record<string, Readonly<Record<string, number>>>>,
   touched: Record<string, Record<string, number>>,
+  nowMs: number,
 ): Readonly<Record<string, Readonly<Record<string, number>>>> {
   if (Object.keys(touched).length === 0) return prev;
   const out: Record<string, Readonly<Record<string, number>>> = { ...prev };
-  for (const [name, keys] of Object.entries(touched)) out[name] = { ...(prev[name] ?? {}), ...keys };
+  for (const [name, keys] of Object.entries(touched)) {
+    // Keys can be anything (an etcd key "__proto__"): a prototype-less record, copied key by key.
+    const merged: Record<string, number> = Object.create(null) as Record<string, number>;
+    const old = prev[name];
+    if (old) for (const key in old) if (nowMs - old[key]! < CHANGED_KEEP_MS) merged[key] = old[key]!;
+    for (const key in keys) merged[key] = keys[key]!;
+    out[name] = merged;
+  }
   return out;
 }
 

@@ -1,5 +1,5 @@
 // The Chromium half of `npm run bench -- miners`: the real page (dist/renderer, the production
-// build) served by test/support/miners-farm-server.ts, a synthetic farm of 2,000 jobs of which 1%
+// build) served by test/support/miners-farm-server.ts, a synthetic farm (20,000 jobs by default) of which 1%
 // change every second (state changes, jobs finishing and new ones starting), the jobs tab open.
 // For `seconds` (60) a Chromium performance trace is recorded (Playwright's browser.startTracing:
 // categories toplevel, devtools.timeline, cc) and read afterwards:
@@ -7,9 +7,11 @@
 //   ui_frame_p95_ms          p95 of the main thread's work per frame (ProxyMain::BeginMainFrame:
 //                            rAF callbacks, where the live store applies the frames, React's commit,
 //                            style, layout and paint recording), i.e. whether each frame fits 16.7 ms
-//   ui_task_p95_ms / ui_task_max_ms, ui_frame_max_ms, ui_frames: context for the two above.
+//   ui_task_p95_ms / ui_task_max_ms, ui_frame_max_ms, ui_frames: context for the two above;
+//   ui_load_avg_1m_at_start: the machine's load when the trace started.
 import { chromium } from '@playwright/test';
 import { existsSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startProcess } from '../../harness/proc';
@@ -74,6 +76,7 @@ export async function measureMinersUi(opt: MinersUiOptions): Promise<Record<stri
     const shown = await page.locator('[data-testid="miners-jobs-count"]').textContent();
     if (!shown?.includes(String(opt.jobs))) throw new Error(`the jobs table shows "${shown}", not ${opt.jobs} jobs`);
     await page.waitForTimeout(3000); // warm up: a few updates through the code paths
+    const loadAtStart = os.loadavg()[0]!;
     await browser.startTracing(page, { categories: ['toplevel', 'devtools.timeline', 'cc', 'disabled-by-default-devtools.timeline'] });
     await page.waitForTimeout(opt.seconds * 1000);
     const buf = await browser.stopTracing();
@@ -97,6 +100,7 @@ export async function measureMinersUi(opt: MinersUiOptions): Promise<Record<stri
       ui_task_p95_ms: taskMs.length ? round(percentile(taskMs, 95), 2) : null,
       ui_task_max_ms: taskMs.length ? round(Math.max(...taskMs), 2) : null,
       ui_seconds: opt.seconds,
+      ui_load_avg_1m_at_start: round(loadAtStart, 1),
       ui_jobs: opt.jobs,
       goal_ui_long_tasks: 0,
       goal_ui_frame_p95_ms: 16.7,

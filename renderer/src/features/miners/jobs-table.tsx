@@ -3,7 +3,8 @@ import type { MinerLiveJob } from '@contract/miners';
 import { Button, Empty, Flex, Input, Segmented, Select, Tag, Tooltip, Typography } from 'antd';
 import { createContext, memo, useContext, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { jobFacets, jobIds, keepSame, DEFAULT_JOBS_FILTER, type JobsFilter } from './jobs-view';
+import { liveKeys } from '@contract/live';
+import { createJobFacets, createJobOrder, keepSame, DEFAULT_JOBS_FILTER, type JobsFilter } from './jobs-view';
 import { keepFlash, recentChange, sameJobRow, useMinerView, type MinerViewState } from './miner-view';
 import { goDuration, jobElapsedMs, jobStateColor } from './miners-format';
 import { countJobRender } from './render-counts';
@@ -25,11 +26,13 @@ const selectAdmin = (s: MinerViewState) => s.actionable && s.item?.access !== 'r
 /** The running time, ticking once a second from the job's start (the row itself does not re-render for it). */
 function Elapsed({ job }: { job: MinerLiveJob }) {
   const now = useSecond();
-  const offset = useMinerView((s) => s.live.clockOffsetMs);
-  const takenAt = useMinerView((s) => s.source?.takenAtMs);
+  // The server clock's offset is measured anew with every frame (it moves by a few ms); to 0.1 s
+  // it is as exact as a time shown to the second needs, and the rows do not all re-render per frame.
+  const offset = useMinerView((s) => Math.round(s.live.clockOffsetMs / 100) * 100);
+  const taken = useMinerView((s) => s.source?.takenAtMs !== undefined);
   const running = job.state === 'running';
   // Not running: the time lotus printed (how long it has waited); running: counted on from its start.
-  const ms = running || job.startMs !== undefined ? jobElapsedMs(job, now + offset) : job.runningMs !== undefined && takenAt !== undefined ? job.runningMs : undefined;
+  const ms = running || job.startMs !== undefined ? jobElapsedMs(job, now + offset) : job.runningMs !== undefined && taken ? job.runningMs : undefined;
   return (
     <span className="drover-miners-mono" data-testid="miners-job-time">
       {ms === undefined ? (job.timeText ?? '—') : goDuration(ms)}
@@ -99,7 +102,9 @@ const JobRow = memo(function JobRow({ jobKey }: { jobKey: string }) {
 function useJobIds(filter: JobsFilter): readonly string[] {
   const jobs = useMinerView((s) => s.jobs);
   const refMs = useMinerView((s) => s.source?.takenAtMs ?? 0);
-  const computed = useMemo(() => jobIds(jobs, filter, refMs), [jobs, filter, refMs]);
+  // Kept up to date from the jobs that changed (not a filter and sort of every job per poll).
+  const order = useMemo(() => createJobOrder(), []);
+  const computed = useMemo(() => order(jobs, filter, refMs), [order, jobs, filter, refMs]);
   // The same array while the ids are the same: the list itself then does not re-render.
   const [kept, setKept] = useState<readonly string[]>(computed);
   const next = keepSame(kept, computed);
@@ -107,20 +112,14 @@ function useJobIds(filter: JobsFilter): readonly string[] {
   return next;
 }
 
-/** Filter menus: the tasks, states and workers present, with counts. */
-const JobsToolbar = memo(function JobsToolbar({ filter, onChange, shown, total }: { filter: JobsFilter; onChange(f: JobsFilter): void; shown: number; total: number }) {
+/** Filter menus (the tasks, states and workers present), search and sort. */
+const JobsFilters = memo(function JobsFilters({ filter, onChange }: { filter: JobsFilter; onChange(f: JobsFilter): void }) {
   const { t } = useTranslation();
-  // The menus' entries as one string: the toolbar re-renders when an entry comes or goes, not on every poll.
-  const facetsJson = useMinerView((s) => {
-    const f = jobFacets(s.jobs);
-    return JSON.stringify([f.tasks.map((x) => x[0]), f.states.map((x) => x[0]), f.workers.map((x) => [x[0], x[1]])]);
-  });
-  const facets = useMemo(() => {
-    const [tasks, states, workers] = JSON.parse(facetsJson) as [string[], string[], [string, string][]];
-    return { tasks, states, workers };
-  }, [facetsJson]);
+  // Updated from the changed jobs only; the same object (no re-render) while no entry comes or goes.
+  const facetsOf = useMemo(() => createJobFacets(), []);
+  const facets = useMinerView((s) => facetsOf(s.jobs));
   return (
-    <Flex gap={8} wrap align="center" className="drover-miners-jobs-toolbar">
+    <>
       <Select
         mode="multiple"
         allowClear
@@ -174,14 +173,12 @@ const JobsToolbar = memo(function JobsToolbar({ filter, onChange, shown, total }
         ]}
         data-testid="miners-jobs-sort"
       />
-      <Typography.Text type="secondary" data-testid="miners-jobs-count">
-        {t('miners.jobs.shown', { shown, total })}
-      </Typography.Text>
-    </Flex>
+    </>
   );
 });
 
-function JobsHeader() {
+/** The column titles (no props: rendered once). */
+const JobsHeader = memo(function JobsHeader() {
   const { t } = useTranslation();
   return (
     <div className="drover-miners-jobrow drover-miners-jobhead" role="row">
@@ -194,7 +191,7 @@ function JobsHeader() {
       <span />
     </div>
   );
-}
+});
 
 /**
  * Every sealing job of the miner, virtualized (only the rows in view are in the DOM, thousands
@@ -207,12 +204,18 @@ export const JobsTable = memo(function JobsTable({ height, filter: filterProp, o
   const filter = filterProp ?? own;
   const setFilter = onFilter ?? setOwn;
   const ids = useJobIds(filter);
-  const total = useMinerView((s) => Object.keys(s.jobs).length);
+  const total = useMinerView((s) => liveKeys(s.jobs).length);
   const actionable = useMinerView(selectActionable);
   const render = useMemo(() => (key: string) => <JobRow jobKey={key} />, []);
   return (
     <Flex vertical gap={8} className={actionable ? undefined : 'drover-stale'} data-testid="miners-jobs">
-      <JobsToolbar filter={filter} onChange={setFilter} shown={ids.length} total={total} />
+      <Flex gap={8} wrap align="center" className="drover-miners-jobs-toolbar">
+        <JobsFilters filter={filter} onChange={setFilter} />
+        {/* Changes with nearly every poll: outside the memoized menus, which re-render only for a new filter or menu entry. */}
+        <Typography.Text type="secondary" data-testid="miners-jobs-count">
+          {t('miners.jobs.shown', { shown: ids.length, total })}
+        </Typography.Text>
+      </Flex>
       <div className="drover-miners-jobtable">
         <JobsHeader />
         {ids.length === 0 ? (

@@ -1,3 +1,4 @@
+import { liveChangedKeys, liveKeys } from '@contract/live';
 import type { MinerJob } from '@contract/miners';
 import { jobSortMs } from './miners-format';
 
@@ -48,6 +49,208 @@ export function jobIds(jobs: Readonly<Record<string, MinerJob>>, f: JobsFilter, 
   else if (f.sort === 'time-asc') rows.sort((a, b) => a.t - b.t || bySector(a, b));
   else rows.sort((a, b) => b.t - a.t || bySector(a, b));
   return rows.map((r) => r.key);
+}
+
+interface Row {
+  readonly key: string;
+  readonly job: MinerJob;
+  /** The job's start (a started job), else its reported running time (-1 when none): see jobSortMs. */
+  readonly v: number;
+}
+
+const keyOrder = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const bySectorRow = (a: Row, b: Row) => a.job.sector - b.job.sector || a.job.taskShort.localeCompare(b.job.taskShort) || keyOrder(a.key, b.key);
+const rowOf = (key: string, job: MinerJob): Row => ({ key, job, v: job.startMs ?? job.runningMs ?? -1 });
+
+/**
+ * The order of one list (started jobs, or the others): jobIds' order, which within one list does
+ * not depend on refMs (a started job's running time is refMs - start, all moving alike).
+ */
+function listOrder(sort: JobsFilter['sort'], started: boolean): (a: Row, b: Row) => number {
+  if (sort === 'sector') return bySectorRow;
+  // Running time: refMs - v for a started job (so a later start is a shorter time), v otherwise.
+  const dir = (sort === 'time-asc' ? 1 : -1) * (started ? -1 : 1);
+  return (a, b) => dir * (a.v - b.v) || bySectorRow(a, b);
+}
+
+function merge(a: readonly Row[], b: readonly Row[], cmp: (x: Row, y: Row) => number): Row[] {
+  if (b.length === 0) return a as Row[];
+  if (a.length === 0) return b as Row[];
+  const out: Row[] = new Array<Row>(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < a.length && j < b.length) out[k++] = cmp(a[i]!, b[j]!) <= 0 ? a[i++]! : b[j++]!;
+  while (i < a.length) out[k++] = a[i++]!;
+  while (j < b.length) out[k++] = b[j++]!;
+  return out;
+}
+
+/** Started rows merged with the others at refMs (jobIds' order), as keys. */
+function mergeAt(started: readonly Row[], other: readonly Row[], sort: JobsFilter['sort'], refMs: number): string[] {
+  const ids = new Array<string>(started.length + other.length);
+  const dir = sort === 'time-asc' ? 1 : -1;
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < started.length && j < other.length) {
+    const a = started[i]!;
+    const b = other[j]!;
+    const c = sort === 'sector' ? bySectorRow(a, b) : dir * (refMs - a.v - b.v) || bySectorRow(a, b);
+    if (c <= 0) {
+      ids[k++] = a.key;
+      i++;
+    } else {
+      ids[k++] = b.key;
+      j++;
+    }
+  }
+  while (i < started.length) ids[k++] = started[i++]!.key;
+  while (j < other.length) ids[k++] = other[j++]!.key;
+  return ids;
+}
+
+/**
+ * jobIds, kept up to date from one poll to the next instead of filtering and sorting every job
+ * again: when the new jobs derive from the last ones (liveChangedKeys: the live store's applyLive
+ * records it), only the changed jobs are taken out and merged back in. The rows are held in two
+ * sorted lists, jobs with a start time and jobs without: the running time of the first moves
+ * with refMs, all alike, so each list stays sorted as refMs moves, and the two are merged at
+ * refMs. Same result as jobIds (test/unit/renderer-miners-store.test.ts).
+ */
+export function createJobOrder(): (jobs: Readonly<Record<string, MinerJob>>, f: JobsFilter, refMs: number) => string[] {
+  let last: { jobs: Readonly<Record<string, MinerJob>>; filter: JobsFilter; started: Row[]; other: Row[] } | undefined;
+  return (jobs, f, refMs) => {
+    const text = f.text.trim().toLowerCase();
+    const startedOrder = listOrder(f.sort, true);
+    const otherOrder = listOrder(f.sort, false);
+    // Sorted by sector, every job goes in one list (refMs plays no part).
+    const isStarted = (job: MinerJob) => job.startMs !== undefined || f.sort === 'sector';
+    const changed = last && last.filter === f ? liveChangedKeys(jobs, last.jobs) : undefined;
+    let started: Row[];
+    let other: Row[];
+    if (last && changed !== undefined) {
+      if (changed.length === 0) ({ started, other } = last);
+      else {
+        const gone = new Set(changed);
+        const addStarted: Row[] = [];
+        const addOther: Row[] = [];
+        for (const key of changed) {
+          if (!Object.prototype.hasOwnProperty.call(jobs, key)) continue;
+          const job = jobs[key]!;
+          if (matches(job, f, text)) (isStarted(job) ? addStarted : addOther).push(rowOf(key, job));
+        }
+        started = merge(last.started.filter((r) => !gone.has(r.key)), addStarted.sort(startedOrder), startedOrder);
+        other = merge(last.other.filter((r) => !gone.has(r.key)), addOther.sort(otherOrder), otherOrder);
+      }
+    } else {
+      started = [];
+      other = [];
+      const keys = liveKeys(jobs);
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i]!;
+        const job = jobs[key]!;
+        if (matches(job, f, text)) (isStarted(job) ? started : other).push(rowOf(key, job));
+      }
+      started.sort(startedOrder);
+      other.sort(otherOrder);
+    }
+    last = { jobs, filter: f, started, other };
+    return mergeAt(started, other, f.sort, refMs);
+  };
+}
+
+/** The names the filter menus offer: tasks, states and workers (id and label), sorted as jobFacets sorts them. */
+export interface JobFacetNames {
+  readonly tasks: readonly string[];
+  readonly states: readonly string[];
+  readonly workers: readonly (readonly [string, string])[];
+}
+
+/**
+ * The filter menus' entries, kept up to date from the changed jobs only (as createJobOrder);
+ * the same object while no entry comes or goes.
+ */
+export function createJobFacets(): (jobs: Readonly<Record<string, MinerJob>>) => JobFacetNames {
+  let last: { jobs: Readonly<Record<string, MinerJob>>; names: JobFacetNames } | undefined;
+  const tasks = new Map<string, number>();
+  const states = new Map<string, number>();
+  const workers = new Map<string, { label: string; n: number }>();
+  // An entry came or went since the names were last listed.
+  let dirty = true;
+  const count = (job: MinerJob, d: 1 | -1) => {
+    const bump = (m: Map<string, number>, k: string) => {
+      const n = (m.get(k) ?? 0) + d;
+      if (n > 0) {
+        if (n === 1 && d > 0) dirty = true;
+        m.set(k, n);
+      } else {
+        m.delete(k);
+        dirty = true;
+      }
+    };
+    bump(tasks, job.taskShort);
+    bump(states, job.state);
+    const w = jobWorkerKey(job);
+    const cur = workers.get(w);
+    if (cur) {
+      cur.n += d;
+      if (cur.n <= 0) {
+        workers.delete(w);
+        dirty = true;
+      }
+    } else if (d > 0) {
+      workers.set(w, { label: job.hostname || job.workerShort, n: 1 });
+      dirty = true;
+    }
+  };
+  return (jobs) => {
+    if (last?.jobs === jobs) return last.names;
+    const changed = last ? liveChangedKeys(jobs, last.jobs) : undefined;
+    if (last && changed !== undefined) {
+      const prev = last.jobs;
+      for (const key of changed) {
+        const before = Object.prototype.hasOwnProperty.call(prev, key) ? prev[key] : undefined;
+        const after = Object.prototype.hasOwnProperty.call(jobs, key) ? jobs[key] : undefined;
+        if (before === after) continue;
+        if (before) count(before, -1);
+        if (after) count(after, 1);
+      }
+    } else {
+      tasks.clear();
+      states.clear();
+      workers.clear();
+      dirty = true;
+      const keys = liveKeys(jobs);
+      for (let i = 0; i < keys.length; i++) count(jobs[keys[i]!]!, 1);
+    }
+    if (last && !dirty) {
+      last = { jobs, names: last.names };
+      return last.names;
+    }
+    dirty = false;
+    const byName = (a: string, b: string) => a.localeCompare(b, undefined, { numeric: true });
+    const names: JobFacetNames = {
+      tasks: [...tasks.keys()].sort(byName),
+      states: [...states.keys()].sort(byName),
+      workers: [...workers.entries()]
+        .sort((a, b) => byName(a[0], b[0]))
+        .map(([k, v]) => [k, v.label] as const)
+        .sort((a, b) => byName(a[1], b[1])),
+    };
+    const same =
+      last !== undefined &&
+      sameList(last.names.tasks, names.tasks) &&
+      sameList(last.names.states, names.states) &&
+      last.names.workers.length === names.workers.length &&
+      last.names.workers.every((w, i) => w[0] === names.workers[i]![0] && w[1] === names.workers[i]![1]);
+    last = { jobs, names: same ? last!.names : names };
+    return last.names;
+  };
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 /** The previous array when it holds the same ids (a list that did not change keeps its identity). */

@@ -1,4 +1,5 @@
 import { AlertOutlined, AreaChartOutlined, DashboardOutlined, EditOutlined, PlusOutlined, ProfileOutlined, SyncOutlined, ThunderboltOutlined, UnorderedListOutlined } from '@ant-design/icons';
+import { liveKeys } from '@contract/live';
 import { Alert, Badge, Button, Card, Empty, Flex, Skeleton, Tabs, Tag, Tooltip, Typography } from 'antd';
 import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -107,6 +108,35 @@ function PanelLiveStatus() {
   return <LiveStatus source={live} testId="miners-live" />;
 }
 
+// The tab labels' counts change with the polls; each label re-renders alone, not the panel and its tabs.
+function WorkersTabLabel() {
+  const { t } = useTranslation();
+  const workerCount = useMinerView((s) => liveKeys(s.workers).length);
+  const troubled = useMinerView((s) => Object.values(s.workers).filter((w) => w.state !== 'ok' || w.connection === 'unreachable').length);
+  return (
+    <span data-testid="miners-tab-workers">
+      {t('miners.tabs.workers', { count: workerCount })}
+      {troubled > 0 && <Badge count={troubled} size="small" style={{ marginInlineStart: 6 }} />}
+    </span>
+  );
+}
+
+function JobsTabLabel() {
+  const { t } = useTranslation();
+  const jobCount = useMinerView((s) => liveKeys(s.jobs).length);
+  return <span data-testid="miners-tab-jobs">{t('miners.tabs.jobs', { count: jobCount })}</span>;
+}
+
+function AlertsTabLabel() {
+  const { t } = useTranslation();
+  const alertCount = useMinerView((s) => liveKeys(s.alerts).length);
+  return (
+    <span data-testid="miners-tab-alerts">
+      {t('miners.tabs.alerts')} <Badge count={alertCount} size="small" color={alertCount > 0 ? undefined : 'default'} />
+    </span>
+  );
+}
+
 const MinerPanel = memo(function MinerPanel({ tab, onTab, onEdit, filter, onFilter }: { tab: MinerTab; onTab(t: MinerTab): void; onEdit(): void; filter: JobsFilter; onFilter(f: JobsFilter): void }) {
   const { t } = useTranslation();
   // Primitives only: the session's item changes with every poll, these rarely do.
@@ -119,10 +149,6 @@ const MinerPanel = memo(function MinerPanel({ tab, onTab, onEdit, filter, onFilt
   const connected = useMinerView((s) => s.live.connected);
   const sessionId = useMinerView((s) => s.sessionId);
   const problems = useMinerView((s) => s.problems);
-  const alertCount = useMinerView((s) => Object.keys(s.alerts).length);
-  const workerCount = useMinerView((s) => Object.keys(s.workers).length);
-  const troubled = useMinerView((s) => Object.values(s.workers).filter((w) => w.state !== 'ok' || w.connection === 'unreachable').length);
-  const jobCount = useMinerView((s) => Object.keys(s.jobs).length);
   const polling = useMinersStore((s) => s.busy[sessionId] === 'poll');
   const pollNow = useMinersStore((s) => s.pollNow);
   const [tasks, setTasks] = useState<TasksDialogTarget | null>(null);
@@ -199,28 +225,19 @@ const MinerPanel = memo(function MinerPanel({ tab, onTab, onEdit, filter, onFilt
             {
               key: 'workers',
               icon: <ProfileOutlined />,
-              label: (
-                <span data-testid="miners-tab-workers">
-                  {t('miners.tabs.workers', { count: workerCount })}
-                  {troubled > 0 && <Badge count={troubled} size="small" style={{ marginInlineStart: 6 }} />}
-                </span>
-              ),
+              label: <WorkersTabLabel />,
               children: tab === 'workers' ? <WorkersTable actions={actions.workers} height={height - 56} /> : null,
             },
             {
               key: 'jobs',
               icon: <UnorderedListOutlined />,
-              label: <span data-testid="miners-tab-jobs">{t('miners.tabs.jobs', { count: jobCount })}</span>,
+              label: <JobsTabLabel />,
               children: tab === 'jobs' ? <JobsTable height={height - 100} filter={filter} onFilter={onFilter} /> : null,
             },
             {
               key: 'alerts',
               icon: <AlertOutlined />,
-              label: (
-                <span data-testid="miners-tab-alerts">
-                  {t('miners.tabs.alerts')} <Badge count={alertCount} size="small" color={alertCount > 0 ? undefined : 'default'} />
-                </span>
-              ),
+              label: <AlertsTabLabel />,
               children: tab === 'alerts' ? <AlertsPanel onShowJob={showJob} onShowWorker={showWorker} /> : null,
             },
             { key: 'charts', icon: <AreaChartOutlined />, label: <span data-testid="miners-tab-charts">{t('miners.tabs.charts')}</span>, children: tab === 'charts' ? <MinerCharts /> : null },
@@ -232,6 +249,12 @@ const MinerPanel = memo(function MinerPanel({ tab, onTab, onEdit, filter, onFilt
   );
 });
 
+/** The stream's live status while the first snapshot is awaited. */
+function StreamLiveStatus() {
+  const live = useMinersStore(selectMinersLive);
+  return <LiveStatus source={live} testId="miners-stream-live" />;
+}
+
 /**
  * Miners: every saved lotus-miner session at a glance (cards), the ones opened side by side as
  * tabs, each with its live status, overview, workers, jobs (virtualized), alerts and charts.
@@ -240,7 +263,8 @@ export function MinersPage() {
   const { t } = useTranslation();
   const store = useFeatureStore(minersStoreKey);
   const loaded = useMinersStore(selectMinersLoaded);
-  const live = useMinersStore(selectMinersLive);
+  // Only whether the link is up: the stream's live view changes with every frame.
+  const connected = useMinersStore((s) => s.live.connected);
   const order = useMinersStore(selectOrder);
   const open = useMinersStore(selectOpen);
   // "id\u0001label" per session: the page re-renders when a miner comes or goes or is renamed, not on every poll.
@@ -306,7 +330,7 @@ export function MinersPage() {
       <div className="drover-miners" data-testid="miners-page" data-loaded="false">
         {streamAlert}
         <Flex align="center" gap={8}>
-          <LiveStatus source={live} testId="miners-stream-live" />
+          <StreamLiveStatus />
         </Flex>
         <Card size="small">
           <Typography.Text type="secondary">{t('miners.loading')}</Typography.Text>
@@ -328,7 +352,7 @@ export function MinersPage() {
                 {t('miners.empty.title')}
               </Typography.Title>
               <Typography.Paragraph type="secondary">{t('miners.empty.intro')}</Typography.Paragraph>
-              <Button type="primary" icon={<PlusOutlined />} onClick={() => setForm({ id: null })} disabled={!live.connected} data-testid="miners-add-first">
+              <Button type="primary" icon={<PlusOutlined />} onClick={() => setForm({ id: null })} disabled={!connected} data-testid="miners-add-first">
                 {t('miners.toolbar.add')}
               </Button>
             </div>
@@ -347,7 +371,7 @@ export function MinersPage() {
           <MinerCard key={id} id={id} open={shown.includes(id)} active={id === current} onOpen={openMiner} />
         ))}
         <Tooltip title={`${t('miners.toolbar.add')} (N)`}>
-          <Button type="dashed" icon={<PlusOutlined />} onClick={() => setForm({ id: null })} disabled={!live.connected} className="drover-miners-addcard" data-testid="miners-add">
+          <Button type="dashed" icon={<PlusOutlined />} onClick={() => setForm({ id: null })} disabled={!connected} className="drover-miners-addcard" data-testid="miners-add">
             {t('miners.toolbar.add')}
           </Button>
         </Tooltip>

@@ -1,6 +1,7 @@
 import { AppError } from '@contract/errors';
 import type { AppApi } from '@contract/index';
 import { DisposableStore, toDisposable, type Disposable } from '@contract/lifecycle';
+import { liveChangedKeys, liveKeys } from '@contract/live';
 import type {
   MinerAlert,
   MinerHistory,
@@ -92,20 +93,39 @@ export function inSession(key: string, sessionId: string): boolean {
   return key.length > sessionId.length && key.charCodeAt(sessionId.length) === 47 /* / */ && key.startsWith(sessionId);
 }
 
-/** The items of one session, the same object as before when none of them changed. */
+/**
+ * The items of one session, the same object as before when none of them changed. When every item
+ * is the session's (one miner: the usual case), that is the collection itself, no copy; the next
+ * one then derives from it (applyLive records which keys changed), so the check looks at those.
+ */
 export function sessionSlice<T>(all: Readonly<Record<string, T>>, sessionId: string, prev: Readonly<Record<string, T>> | undefined): Readonly<Record<string, T>> {
+  if (prev === all) return prev;
+  if (prev !== undefined) {
+    const changed = liveChangedKeys(all, prev);
+    if (changed !== undefined && changed.every((key) => inSession(key, sessionId))) return all;
+  }
+  const keys = liveKeys(all);
+  let mine = 0;
+  for (let i = 0; i < keys.length; i++) if (inSession(keys[i]!, sessionId)) mine++;
+  if (mine === keys.length) return prev !== undefined && sameItems(prev, all, keys) ? prev : all;
   const out: Record<string, T> = {};
-  let n = 0;
   let same = prev !== undefined;
-  for (const key in all) {
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
     if (!inSession(key, sessionId)) continue;
     const item = all[key]!;
     out[key] = item;
-    n++;
     if (same && prev![key] !== item) same = false;
   }
-  if (same && Object.keys(prev!).length === n) return prev!;
+  if (same && liveKeys(prev!).length === mine) return prev!;
   return out;
+}
+
+/** prev holds exactly these keys of all, with the same items. */
+function sameItems<T>(prev: Readonly<Record<string, T>>, all: Readonly<Record<string, T>>, keys: readonly string[]): boolean {
+  if (liveKeys(prev).length !== keys.length) return false;
+  for (let i = 0; i < keys.length; i++) if (prev[keys[i]!] !== all[keys[i]!] || !Object.prototype.hasOwnProperty.call(prev, keys[i]!)) return false;
+  return true;
 }
 
 export function sortSessions(miners: Readonly<Record<string, MinerLiveItem>>): string[] {
