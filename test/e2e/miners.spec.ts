@@ -1,10 +1,8 @@
 import fs from 'node:fs';
 import type { Page } from '@playwright/test';
-import type { AppApi } from '../../main/contract/index';
-import { connectWebHost } from '../../main/host/ws-client';
 import { startFakeLotus, type FakeLotus } from '../fixtures/lotus/fake-lotus-server';
 import { startSshd, type SshdHandle } from '../harness/index';
-import { expect, startDrover, test, type DroverServer } from './fixtures';
+import { expect, setUi, startDrover, test, withClient, type DroverServer, type Ui } from './fixtures';
 
 // The Miners page against the real `drover serve`, the fixture lotus (test/fixtures/lotus) and a
 // real OpenSSH sshd from the harness: a miner API session routed through a Drover tunnel. The
@@ -15,25 +13,10 @@ import { expect, startDrover, test, type DroverServer } from './fixtures';
 
 const SHOTS = '/tmp/drover-shots';
 
-type Ui = { language: 'en' | 'zh-CN'; theme: 'light' | 'dark' };
-
 let fake: FakeLotus;
 let sshd: SshdHandle;
 /** Its own server: tokens go to the secret vault, unlocked here with a passphrase of this test's. */
 let drover: DroverServer;
-
-async function withClient<T>(drover: DroverServer, fn: (api: AppApi) => Promise<T>): Promise<T> {
-  const client = await connectWebHost(drover.url);
-  try {
-    return await fn(client.api);
-  } finally {
-    client.dispose();
-  }
-}
-
-async function setUi(drover: DroverServer, ui: Ui): Promise<void> {
-  await withClient(drover, (api) => api.settings.update({ ui }));
-}
 
 async function shot(page: Page, drover: DroverServer, name: string, ui: Ui): Promise<void> {
   await setUi(drover, ui);
@@ -209,6 +192,33 @@ test('abort asks first, naming the job, its task, sector and miner', async ({ pa
     expect(fake.calls.some((c) => c.method === 'Filecoin.SealingAbort')).toBe(false);
   } finally {
     await withClient(drover, (api) => api.miners.remove({ id: 'direct-a' }).catch(() => undefined));
+  }
+  expect(pageErrors).toEqual([]);
+});
+
+test('a link naming a lotus worker (#/miners?worker=) shows only its jobs; a worker no miner has is said plainly', async ({ page, pageErrors }) => {
+  test.setTimeout(90_000);
+  await withClient(drover, (api) =>
+    api.miners.save({
+      config: { id: 'direct-w', name: 'farm A direct', pollIntervalSec: 2, source: { kind: 'rpc', miner: { url: fake.miner.url }, fullNode: { url: fake.fullNode.url }, transport: 'http', chainNotify: false, storage: false }, alerts: {}, paused: false },
+      minerToken: fake.tokens.admin,
+    }),
+  );
+  try {
+    // As the Fleet host detail's "Lotus jobs" link opens it, before the page has any data.
+    await page.goto(`${drover.url}#/miners?worker=FIL-SEAL-01`);
+    await expect(page.locator('[data-testid="miners-panel"][data-session="direct-w"]')).toBeVisible({ timeout: 30_000 });
+    await expect(page.getByTestId('miners-jobs')).toBeVisible();
+    await expect(page.getByTestId('miners-jobs-filter-worker')).toContainText('fil-seal-01');
+    await expect(jobRows(page).first()).toBeVisible();
+    const hosts = await page.evaluate(() => [...document.querySelectorAll<HTMLElement>('[data-testid="miners-job-row"] .drover-miners-host')].map((e) => e.textContent ?? ''));
+    expect(hosts.length).toBeGreaterThan(0);
+    expect(new Set(hosts)).toEqual(new Set(['fil-seal-01']));
+    // A worker none of the miners has: said, with what to check.
+    await page.goto(`${drover.url}#/miners?worker=rig-nowhere`);
+    await expect(page.getByTestId('miners-worker-missing')).toContainText('No lotus worker named “rig-nowhere”');
+  } finally {
+    await withClient(drover, (api) => api.miners.remove({ id: 'direct-w' }).catch(() => undefined));
   }
   expect(pageErrors).toEqual([]);
 });

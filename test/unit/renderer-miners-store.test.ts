@@ -138,6 +138,18 @@ describe('miners store (renderer)', () => {
     expect(h.store.getState()).toMatchObject({ open: ['b'], active: 'b' });
   });
 
+  it('finds a lotus worker a link names, by hostname or worker id in any case, in the first miner by name', () => {
+    const h = harness();
+    expect(h.store.getState().findWorker('host-w1')).toBeNull(); // no data yet
+    snapshot(h);
+    const s = h.store.getState();
+    // Both sessions have host-w1: "Alpha farm" (b) comes first by name.
+    expect(s.findWorker('HOST-w1')).toEqual({ sessionId: 'b', workerId: 'w1' });
+    expect(s.findWorker(' w1 ')).toEqual({ sessionId: 'b', workerId: 'w1' });
+    expect(s.findWorker('fil-seal-09')).toBeNull();
+    expect(s.findWorker('')).toBeNull();
+  });
+
   it('gives each miner a view of its own workers, jobs and alerts', () => {
     const h = harness();
     snapshot(h);
@@ -330,6 +342,8 @@ describe('miners table helpers', () => {
     expect(filNumber({ text: '-2 FIL', exact: true, atto: '-2000000000000000000' })).toBe(-2);
     expect(goDuration(3 * 3600_000 + 2 * 60_000 + 41_300)).toBe('3h2m41s');
     expect(goDuration(59_000)).toBe('59s');
+    expect(goDuration(47 * 3600_000 + 59 * 60_000)).toBe('47h59m0s');
+    expect(goDuration(6465 * 3600_000 + 55 * 60_000 + 30_000)).toBe('269d9h55m');
     expect(jobElapsedMs({ startMs: 1000 }, 4000)).toBe(3000);
     expect(jobElapsedMs({ runningMs: 7 }, 4000)).toBe(7);
     expect(workerTrouble({ state: 'ok', connection: 'unreachable' })).toBe('unreachable');

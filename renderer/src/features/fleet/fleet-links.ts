@@ -64,11 +64,3 @@ export function parseFleetAddHash(hash: string): MachineFacts | undefined {
   }
   return out;
 }
-
-/**
- * #/miners?worker=<name>: the Miners page's jobs of one lotus worker. Only the link: the Miners
- * page (owned elsewhere) may honour the parameter later.
- */
-export function minersWorkerHash(worker: string): string {
-  return `#/miners?worker=${encodeURIComponent(worker)}`;
-}

@@ -20,6 +20,10 @@ export const minersEn = {
   },
   miners: {
     loading: 'Connecting to the miners service…',
+    workerLink: {
+      missing: 'No lotus worker named “{{worker}}” in the miners here',
+      missingHint: 'The link names a worker by hostname or worker id. Add the miner it works for (Add miner), or check the Fleet host’s “Lotus worker” field.',
+    },
     streamError: 'The miners stream ended',
     empty: {
       title: 'No miners yet',

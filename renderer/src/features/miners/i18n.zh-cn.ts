@@ -23,6 +23,10 @@ export const minersZhCN: Translation<typeof minersEn> = {
   },
   miners: {
     loading: '正在连接矿工服务…',
+    workerLink: {
+      missing: '这里的矿工中没有名为“{{worker}}”的 lotus worker',
+      missingHint: '链接按主机名或 worker ID 指定 worker。请添加它所属的矿工（添加矿工），或检查机群主机的“Lotus worker”字段。',
+    },
     streamError: '矿工数据流已中断',
     empty: {
       title: '还没有矿工',

@@ -31,7 +31,10 @@ export function bytesNumber(v: ByteQuantity | undefined): number | undefined {
   return v?.bytes === undefined ? undefined : Number(v.bytes);
 }
 
-/** "3h2m41s" like lotus' Go durations (whole seconds), from milliseconds. */
+/**
+ * "3h2m41s" like lotus' Go durations (whole seconds), from milliseconds. From two days on, days
+ * and no seconds ("9d4h12m"): lotus would print "220h12m5s", which nobody reads at a glance.
+ */
 export function goDuration(ms: number | undefined): string {
   if (ms === undefined || !Number.isFinite(ms) || ms < 0) return DASH;
   let s = Math.floor(ms / 1000);
@@ -39,6 +42,7 @@ export function goDuration(ms: number | undefined): string {
   s -= h * 3600;
   const m = Math.floor(s / 60);
   s -= m * 60;
+  if (h >= 48) return `${Math.floor(h / 24)}d${h % 24}h${m}m`;
   if (h > 0) return `${h}h${m}m${s}s`;
   if (m > 0) return `${m}m${s}s`;
   return `${s}s`;

@@ -13,6 +13,7 @@ import { MinerCharts } from './miner-charts';
 import { minerLabel, useMinerActions, WorkerTasksDialog, type TasksDialogTarget } from './miner-actions';
 import { MinerViewContext, useMinerView } from './miner-view';
 import { minersStoreKey, useMinersStore } from './miners-hooks';
+import { parseMinersHash } from './miners-links';
 import { selectMinersLive, selectMinersLoaded, selectOpen, selectOrder } from './miners-store';
 import { installMinersTestHook } from './miners-test-hook';
 import { OverviewPanel } from './overview-panel';
@@ -275,6 +276,40 @@ export function MinersPage() {
   const [form, setForm] = useState<{ id: string | null } | null>(null);
   const [tab, setTab] = useState<MinerTab>('overview');
   const [filters, setFilters] = useState<Record<string, JobsFilter>>({});
+  // #/miners?worker=<name> (a Fleet host's "Lotus jobs"): that worker's jobs, once the stream has them.
+  const [missingWorker, setMissingWorker] = useState<string | null>(null);
+  useEffect(() => {
+    let wanted = parseMinersHash(window.location.hash).worker;
+    const apply = () => {
+      if (!wanted || !store.getState().loaded) return;
+      const name = wanted;
+      wanted = undefined;
+      const found = store.getState().findWorker(name);
+      if (!found) {
+        setMissingWorker(name);
+        return;
+      }
+      setMissingWorker(null);
+      store.getState().openMiner(found.sessionId);
+      setFilters((p) => ({ ...p, [found.sessionId]: { ...DEFAULT_JOBS_FILTER, workers: [found.workerId] } }));
+      setTab('jobs');
+    };
+    const onHash = () => {
+      wanted = parseMinersHash(window.location.hash).worker;
+      apply();
+    };
+    window.addEventListener('hashchange', onHash);
+    const unsubscribe = store.subscribe((s, prev) => {
+      if (s.loaded && !prev.loaded) apply();
+    });
+    // Already loaded (the page was shown before): after this render.
+    queueMicrotask(apply);
+    return () => {
+      wanted = undefined;
+      window.removeEventListener('hashchange', onHash);
+      unsubscribe();
+    };
+  }, [store]);
 
   useEffect(() => {
     if (__DROVER_TEST_HOOKS__) installMinersTestHook();
@@ -321,6 +356,18 @@ export function MinersPage() {
     return () => window.removeEventListener('keydown', onKeyDown);
   }, [store]);
 
+  const workerAlert = missingWorker !== null && (
+    <Alert
+      type="info"
+      showIcon
+      closable
+      onClose={() => setMissingWorker(null)}
+      style={{ marginBottom: 12 }}
+      data-testid="miners-worker-missing"
+      title={t('miners.workerLink.missing', { worker: missingWorker })}
+      description={t('miners.workerLink.missingHint')}
+    />
+  );
   const streamAlert = streamError && <Alert type="error" showIcon style={{ marginBottom: 12 }} title={t('miners.streamError')} description={<ErrorDetails error={streamError} action="minersWatch" />} />;
   const formItem = form?.id ? (configs[form.id] ?? null) : null;
   const drawer = <SessionFormDrawer open={form !== null && (form.id === null || formItem !== null)} item={formItem} onClose={() => setForm(null)} />;
@@ -344,6 +391,7 @@ export function MinersPage() {
     return (
       <div className="drover-miners" data-testid="miners-page" data-loaded="true">
         {streamAlert}
+        {workerAlert}
         <Card className="drover-miners-empty" data-testid="miners-empty">
           <Flex gap={16} align="flex-start">
             <ThunderboltOutlined className="drover-miners-empty-icon" />
@@ -366,6 +414,7 @@ export function MinersPage() {
   return (
     <div className="drover-miners" data-testid="miners-page" data-loaded="true" data-active={current ?? ''}>
       {streamAlert}
+      {workerAlert}
       <Flex gap={8} wrap align="stretch" className="drover-miners-cards">
         {order.map((id) => (
           <MinerCard key={id} id={id} open={shown.includes(id)} active={id === current} onOpen={openMiner} />

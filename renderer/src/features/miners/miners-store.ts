@@ -71,6 +71,11 @@ export interface MinersState {
   listTunnels(): Promise<TunnelProfile[]>;
   /** One miner's panels read this (workers, jobs, alerts of that session only; rows keep their identity). */
   view(sessionId: string): MinerViewStore;
+  /**
+   * The lotus worker of that hostname or worker id (a link from another page names it so), in
+   * the miners shown: its session and its id, the first by session name; null when none has it.
+   */
+  findWorker(name: string): { sessionId: string; workerId: string } | null;
 }
 
 export type MinersStore = StoreApi<MinersState> & Disposable;
@@ -293,6 +298,19 @@ export function createMinersStore(deps: MinersStoreDeps): MinersStore {
       listTunnels: () => deps.api.tunnels.list(null),
       view(sessionId) {
         return viewOf(sessionId).store;
+      },
+
+      findWorker(name) {
+        const wanted = name.trim().toLowerCase();
+        if (!wanted) return null;
+        const order = get().order;
+        const rank = (id: string) => (order.indexOf(id) + order.length + 1) % (order.length + 1);
+        let best: { sessionId: string; workerId: string } | null = null;
+        for (const w of Object.values(live.getState().data.workers)) {
+          if (w.hostname.toLowerCase() !== wanted && w.id.toLowerCase() !== wanted && w.idShort.toLowerCase() !== wanted) continue;
+          if (!best || rank(w.sessionId) < rank(best.sessionId)) best = { sessionId: w.sessionId, workerId: w.id };
+        }
+        return best;
       },
     };
   });
