@@ -365,6 +365,7 @@ async function main(): Promise<void> {
   await responder.stop();
   responder = await startResponder(configFile, true);
   await get(port, `/api/v1/get-initial-config?mac=${macOf(0)}`, ipOf(0)); // etcd client connected
+  const loadAtStorm = os.loadavg()[0]!;
   const s = await measuredStorm(port, responder.pid, etcd.pid);
   // The same 1,000 rigs booting again on the now warm responder (JIT done, timeline full).
   const w = await measuredStorm(port, responder.pid, etcd.pid);
@@ -418,6 +419,9 @@ async function main(): Promise<void> {
     storm_warm_errors: w.errors,
     storm_warm_cpu_us_per_request: round((w.serverCpuS * 1e6) / w.latenciesMs.length, 1),
     storm_warm_server_runqueue_wait_s: round(w.wait.server, 2),
+    load_1min_start: round(loadAtStart, 1),
+    load_1min_storm: round(loadAtStorm, 1),
+    load_1min_end: round(os.loadavg()[0]!, 1),
     subnets: opt.subnets,
     pxe_bytes: pxeBytes,
     config_bytes: configBytes,
@@ -439,6 +443,7 @@ async function main(): Promise<void> {
     ['storm again, warm responder', `p99 ${metrics.storm_warm_p99_ms} ms, p50 ${metrics.storm_warm_p50_ms} ms, errors ${metrics.storm_warm_errors}; ${metrics.storm_warm_cpu_us_per_request} µs of CPU per request; waited for a CPU ${metrics.storm_warm_server_runqueue_wait_s} s`],
     [`storm: ${opt.clients} rigs x 3 calls`, `p99 ${metrics.storm_p99_ms} ms (pxe ${metrics.storm_pxe_p99_ms} / config ${metrics.storm_config_p99_ms} / env ${metrics.storm_env_p99_ms}), errors ${metrics.storm_errors}, ${metrics.storm_duration_s} s (goal p99 < 20 ms, no errors, within 10 s: ${metrics.goal_storm_met ? 'met' : 'NOT met'})`],
   ];
+  rows.push(['1-minute load average', `${metrics.load_1min_start} at start, ${metrics.load_1min_storm} at the storm, ${metrics.load_1min_end} at the end (2 cores, shared)`]);
   const width = Math.max(...rows.map((r) => r[0].length));
   console.log('');
   for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
