@@ -164,7 +164,16 @@ interface StormResult {
 }
 
 /** Client i starts at i * stormSec / clients and makes its three calls one after the other, each on a new connection. */
-async function storm(port: number): Promise<StormResult> {
+type StormCall = readonly [name: string, path: string, check: (body: string) => boolean];
+
+/** The three calls of rig i (mac, its index) to the responder. */
+const RIG_CALLS = (mac: string, i: number): readonly StormCall[] => [
+  ['pxe', `/api/v1/pxe?mac=${mac}`, (b: string) => b.startsWith('#!ipxe\necho Drover netboot: site-')],
+  ['config', `/api/v1/get-config?mac=${mac}`, (b: string) => b.startsWith('{"supervisor"')],
+  ['env', `/api/v1/get-initial-config?mac=${mac}`, (b: string) => b.includes(`WORKER_NAME=rig-${i}\n`)],
+];
+
+async function storm(port: number, calls: (mac: string, i: number) => readonly StormCall[] = RIG_CALLS): Promise<StormResult> {
   const latenciesMs: number[] = [];
   const byEndpoint: Record<string, number[]> = { pxe: [], config: [], env: [] };
   const errorSamples: string[] = [];
@@ -179,11 +188,7 @@ async function storm(port: number): Promise<StormResult> {
     await new Promise((resolve) => setTimeout(resolve, (i * opt.stormSec * 1000) / opt.clients));
     const mac = macOf(i);
     const xff = ipOf(i);
-    for (const [name, p, check] of [
-      ['pxe', `/api/v1/pxe?mac=${mac}`, (b: string) => b.startsWith('#!ipxe\necho Drover netboot: site-')],
-      ['config', `/api/v1/get-config?mac=${mac}`, (b: string) => b.startsWith('{"supervisor"')],
-      ['env', `/api/v1/get-initial-config?mac=${mac}`, (b: string) => b.includes(`WORKER_NAME=rig-${i}\n`)],
-    ] as const) {
+    for (const [name, p, check] of calls(mac, i)) {
       const started = performance.now();
       const phases: Phases = {};
       try {
@@ -194,7 +199,7 @@ async function storm(port: number): Promise<StormResult> {
           answerMs.push(phases.headersAt - phases.connectedAt);
         }
         latenciesMs.push(ms);
-        byEndpoint[name]!.push(ms);
+        (byEndpoint[name] ??= []).push(ms);
         if (r.status !== 200 || !check(r.body)) {
           errors++;
           if (errorSamples.length < 5) errorSamples.push(`${name} ${mac}: ${r.status} ${r.body.slice(0, 200)}`);
@@ -221,11 +226,11 @@ interface MeasuredStorm extends StormResult {
 }
 
 /** A storm with the responder's CPU and everyone's run-queue wait measured around it. */
-async function measuredStorm(port: number, serverPid: number, etcdPid: number): Promise<MeasuredStorm> {
+async function measuredStorm(port: number, serverPid: number, etcdPid: number, calls?: (mac: string, i: number) => readonly StormCall[]): Promise<MeasuredStorm> {
   const waits = () => ({ server: procRunQueueWaitS(serverPid), client: procRunQueueWaitS('self'), etcd: procRunQueueWaitS(etcdPid, 'all') });
   const cpu0 = procCpu(serverPid);
   const wait0 = waits();
-  const r = await storm(port);
+  const r = await storm(port, calls);
   const cpu1 = procCpu(serverPid);
   const wait1 = waits();
   return {
@@ -370,8 +375,13 @@ async function main(): Promise<void> {
   // The same 1,000 rigs booting again on the now warm responder (JIT done, timeline full).
   const w = await measuredStorm(port, responder.pid, etcd.pid);
   const stormLog = responder.logs();
-  for (const [name, x] of [['fresh', s], ['warm', w]] as const) {
-    console.log(`storm (${name} responder): ${opt.clients} rigs x 3 calls in ${round(x.durationMs / 1000, 2)} s, p99 ${round(percentile(x.latenciesMs, 99), 2)} ms (connect p99 ${round(percentile(x.connectMs, 99), 2)}, connected to headers p99 ${round(percentile(x.answerMs, 99), 2)}, client event-loop delay p99 ${round(x.clientLoopP99Ms, 2)} max ${round(x.clientLoopMaxMs, 2)}), errors ${x.errors}`);
+  // The same storm against nginx on the same core (3 x the static file, each on its own
+  // connection): what this machine allows at this moment; the storm's reference in the same run.
+  const nginxBody = fs.readFileSync(path.join(www, 'pxe.txt'), 'utf8');
+  const nginxCall: StormCall = ['nginx', '/pxe.txt', (b) => b === nginxBody];
+  const n = await measuredStorm(nginxPort, listDescendants(nginx.pid)[0] ?? nginx.pid, etcd.pid, () => [nginxCall, nginxCall, nginxCall]);
+  for (const [name, x] of [['fresh responder', s], ['warm responder', w], ['nginx', n]] as const) {
+    console.log(`storm (${name}): ${opt.clients} rigs x 3 calls in ${round(x.durationMs / 1000, 2)} s, p99 ${round(percentile(x.latenciesMs, 99), 2)} ms (connect p99 ${round(percentile(x.connectMs, 99), 2)}, connected to headers p99 ${round(percentile(x.answerMs, 99), 2)}, client event-loop delay p99 ${round(x.clientLoopP99Ms, 2)} max ${round(x.clientLoopMaxMs, 2)}), errors ${x.errors}`);
     for (const e of x.errorSamples) console.log(`  error: ${e}`);
   }
 
@@ -419,6 +429,11 @@ async function main(): Promise<void> {
     storm_warm_errors: w.errors,
     storm_warm_cpu_us_per_request: round((w.serverCpuS * 1e6) / w.latenciesMs.length, 1),
     storm_warm_server_runqueue_wait_s: round(w.wait.server, 2),
+    storm_nginx_p99_ms: round(percentile(n.latenciesMs, 99), 2),
+    storm_nginx_p50_ms: round(percentile(n.latenciesMs, 50), 2),
+    storm_nginx_errors: n.errors,
+    storm_nginx_cpu_us_per_request: round((n.serverCpuS * 1e6) / n.latenciesMs.length, 1),
+    storm_nginx_runqueue_wait_s: round(n.wait.server, 2),
     load_1min_start: round(loadAtStart, 1),
     load_1min_storm: round(loadAtStorm, 1),
     load_1min_end: round(os.loadavg()[0]!, 1),
@@ -441,6 +456,7 @@ async function main(): Promise<void> {
     ['storm: waiting for a CPU (run queue)', `responder ${metrics.storm_server_runqueue_wait_s} s, storm client ${metrics.storm_client_runqueue_wait_s} s, etcd ${metrics.storm_etcd_runqueue_wait_s} s (etcd: all its threads; the others: the main (JS) thread; over ${metrics.storm_duration_s} s)`],
     ['storm: where a request waited (p99)', `connecting ${metrics.storm_connect_p99_ms} ms, connected to answer ${metrics.storm_answer_p99_ms} ms; storm client event-loop delay p99 ${metrics.storm_client_loop_p99_ms} ms, max ${metrics.storm_client_loop_max_ms} ms`],
     ['storm again, warm responder', `p99 ${metrics.storm_warm_p99_ms} ms, p50 ${metrics.storm_warm_p50_ms} ms, errors ${metrics.storm_warm_errors}; ${metrics.storm_warm_cpu_us_per_request} µs of CPU per request; waited for a CPU ${metrics.storm_warm_server_runqueue_wait_s} s`],
+    ['storm against nginx (same core, static file)', `p99 ${metrics.storm_nginx_p99_ms} ms, p50 ${metrics.storm_nginx_p50_ms} ms, errors ${metrics.storm_nginx_errors}; ${metrics.storm_nginx_cpu_us_per_request} µs of CPU per request; waited for a CPU ${metrics.storm_nginx_runqueue_wait_s} s`],
     [`storm: ${opt.clients} rigs x 3 calls`, `p99 ${metrics.storm_p99_ms} ms (pxe ${metrics.storm_pxe_p99_ms} / config ${metrics.storm_config_p99_ms} / env ${metrics.storm_env_p99_ms}), errors ${metrics.storm_errors}, ${metrics.storm_duration_s} s (goal p99 < 20 ms, no errors, within 10 s: ${metrics.goal_storm_met ? 'met' : 'NOT met'})`],
   ];
   rows.push(['1-minute load average', `${metrics.load_1min_start} at start, ${metrics.load_1min_storm} at the storm, ${metrics.load_1min_end} at the end (2 cores, shared)`]);
@@ -456,6 +472,7 @@ async function main(): Promise<void> {
     `*_requests_per_cpu_s: wrk's request count / the CPU seconds (user+system, /proc) the server process(es) used meanwhile: what one whole core would serve, less sensitive to other load on the machine than req/s`,
     `pxe_logged: the same responder without --quiet (one stderr line per step, read by the bench through a pipe)`,
     `storm_server_cpu_s: CPU seconds the responder used during the storm; storm_*_runqueue_wait_s: seconds the process's main thread (etcd: all its threads) was runnable but waiting for a CPU (/proc/PID/schedstat): where the storm latency goes on this shared machine (the responder's core share is what it got, not what it would have used); storm_connect/answer_p99_ms: request start to TCP connected, connected to the answer's headers; storm_client_loop_*: the storm client's own event-loop delay (monitorEventLoopDelay, 1 ms resolution subtracted), time a request waited for the client rather than the server`,
+    `storm_nginx_*: the same storm (3 requests per rig for the static file, each on its own connection) against the nginx worker on the responder's core, right after: what the machine allowed at that moment`,
     `storm_warm_*: the same storm again right after, on the then warm responder (JIT done, the 1,000 rigs in its timeline); the goal is judged on the first storm, on a freshly started responder`,
     `1-minute load average ${loadAtStart.toFixed(1)} at start, ${os.loadavg()[0]!.toFixed(1)} at end (other work on this shared machine skews absolute figures; the same-run ratio to nginx less so)`,
   ].join('; ');
