@@ -5,4 +5,9 @@
  */
 export interface EtcdReader {
   get(key: string, signal?: AbortSignal): Promise<string | undefined>;
+  /**
+   * Several values in one round trip, all from the same revision, in the order of keys (optional:
+   * a reader without it is asked key by key). Rejects as get does; never a partial answer.
+   */
+  getMany?(keys: readonly string[], signal?: AbortSignal): Promise<(string | undefined)[]>;
 }

@@ -33,6 +33,28 @@ export class Etcd3Reader implements EtcdReader, Disposable {
   }
 
   get(key: string, signal?: AbortSignal): Promise<string | undefined> {
+    return this.withDeadline(signal, (deadline) => this.client.get(key).options({ deadline }).string(), (value) => value ?? undefined);
+  }
+
+  /**
+   * The keys in one etcd transaction of range reads: one gRPC call instead of one per key (each
+   * call costs the responder about as much CPU as the rest of its request), and every value is
+   * from the same revision.
+   */
+  getMany(keys: readonly string[], signal?: AbortSignal): Promise<(string | undefined)[]> {
+    return this.withDeadline(
+      signal,
+      (deadline) => this.client.kv.txn({ success: keys.map((k) => ({ request_range: { key: Buffer.from(k) } })) }, { deadline }),
+      (res) =>
+        keys.map((_, i) => {
+          const kv = res.responses[i]?.response_range?.kvs[0];
+          return kv === undefined ? undefined : kv.value.toString();
+        }),
+    );
+  }
+
+  /** Runs one read with the gRPC deadline and a timer of its own; cancellable by signal. */
+  private withDeadline<R, T>(signal: AbortSignal | undefined, read: (deadline: Date) => Promise<R>, map: (result: R) => T): Promise<T> {
     if (this.closed) return Promise.reject(new AppError('UNAVAILABLE', 'the etcd client is closed'));
     if (signal?.aborted) return Promise.reject(new AppError('CANCELLED', 'the read was cancelled'));
     const ms = this.requestTimeoutMs;
@@ -59,14 +81,10 @@ export class Etcd3Reader implements EtcdReader, Disposable {
         ms,
       );
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.client
-        .get(key)
-        .options({ deadline: new Date(Date.now() + ms) })
-        .string()
-        .then(
-          (value) => finish(() => resolve(value ?? undefined)),
-          (err: unknown) => finish(() => reject(this.mapError(err))),
-        );
+      read(new Date(Date.now() + ms)).then(
+        (result) => finish(() => resolve(map(result))),
+        (err: unknown) => finish(() => reject(this.mapError(err))),
+      );
     });
   }
 

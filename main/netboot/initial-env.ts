@@ -29,16 +29,22 @@ export function initialEnvKeys(subnet: ResolvedSubnet, mac: string): { dcKey: st
 
 export async function buildInitialEnv(subnet: ResolvedSubnet, mac: string, reader: EtcdReader, signal?: AbortSignal): Promise<InitialEnvResult> {
   const { dcKey, workerKey } = initialEnvKeys(subnet, mac);
-  const [dc, worker] = await Promise.allSettled([reader.get(dcKey, signal), reader.get(workerKey, signal)]);
-  if (signal?.aborted) return { ok: false, kind: 'cancelled', reason: 'the client closed the connection' };
-  for (const r of [dc, worker]) {
-    if (r.status === 'rejected') {
-      const e = AppError.from(r.reason);
-      return { ok: false, kind: 'unavailable', reason: `etcd could not be read: ${e.message}` };
+  let dcText: string | undefined;
+  let workerText: string | undefined;
+  try {
+    // One round trip (and one revision) when the reader can; else both keys at once.
+    if (reader.getMany) [dcText, workerText] = await reader.getMany([dcKey, workerKey], signal);
+    else {
+      const [dc, worker] = await Promise.allSettled([reader.get(dcKey, signal), reader.get(workerKey, signal)]);
+      for (const r of [dc, worker]) if (r.status === 'rejected') throw r.reason;
+      dcText = (dc as PromiseFulfilledResult<string | undefined>).value;
+      workerText = (worker as PromiseFulfilledResult<string | undefined>).value;
     }
+  } catch (err) {
+    if (signal?.aborted) return { ok: false, kind: 'cancelled', reason: 'the client closed the connection' };
+    return { ok: false, kind: 'unavailable', reason: `etcd could not be read: ${AppError.from(err).message}` };
   }
-  const dcText = (dc as PromiseFulfilledResult<string | undefined>).value;
-  const workerText = (worker as PromiseFulfilledResult<string | undefined>).value;
+  if (signal?.aborted) return { ok: false, kind: 'cancelled', reason: 'the client closed the connection' };
   if (workerText === undefined) {
     return { ok: false, kind: 'not-found', reason: `no worker env for ${mac}: etcd key ${workerKey} does not exist` };
   }

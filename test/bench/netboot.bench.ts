@@ -4,7 +4,11 @@
 // through X-Forwarded-For from the trusted proxy on 127.0.0.1), next to nginx (Debian, one worker
 // on the same core) serving a static file of the size of one pxe answer: the ceiling, in the same
 // run. Then a boot storm: 1,000 simulated rigs, each making the three calls (pxe, get-config,
-// get-initial-config with the env from a real etcd) on fresh connections, all within 10 s.
+// get-initial-config with the env from a real etcd) on fresh connections, all within 10 s, on a
+// freshly started responder (the goal's figure), again on the warm one, and the same storm against
+// nginx on the same core (the storm's reference: what the machine allows at that moment). Each
+// storm records the server's CPU per request and how long responder, client and etcd waited for a
+// CPU (run queue): on this shared machine that wait, not the work, is where the latency goes.
 // Goals: pxe_rps >= 10,000 on one core; storm p99 < 20 ms with no errors.
 // Options: --duration 8 --connections 64 --runs 3 --subnets 1000 --clients 1000 --stormSec 8 --core 0
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
@@ -12,13 +16,14 @@ import { Etcd3 } from 'etcd3';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureBinary, getFreePorts, listDescendants, makeTempDir, startEtcd, startProcess, stopAll, tcpProbe, type EtcdHandle, type ManagedProcess, type TempDir } from '../harness/index';
 // The V8 flags bin/drover.mjs re-executes itself with: given directly, so the process measured is the one serving.
 // @ts-expect-error -- a plain .mjs module without types, shared with bin/drover.mjs
 import { TRAFFIC_V8_FLAGS } from '../../bin/traffic-v8-flags.mjs';
-import { benchOptions, median, percentile, procCpuS, round, writeBenchResult } from './support/bench-stats';
+import { benchOptions, median, percentile, procCpu, procCpuS, procRunQueueWaitS, round, writeBenchResult } from './support/bench-stats';
 
 const opt = benchOptions({ duration: 8, connections: 64, runs: 3, subnets: 1000, clients: 1000, stormSec: 8, core: 0 });
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -126,15 +131,23 @@ async function wrk(wrkBin: string, url: string, script: string | undefined, seco
   return r;
 }
 
-function get(port: number, p: string, xff: string): Promise<{ status: number; body: string }> {
+/** When a storm request's connection was made and its answer's headers came (performance.now()). */
+interface Phases {
+  connectedAt?: number;
+  headersAt?: number;
+}
+
+function get(port: number, p: string, xff: string, phases?: Phases): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = http.request({ host: '127.0.0.1', port, path: p, headers: { 'X-Forwarded-For': xff }, agent: false }, (res) => {
+      if (phases) phases.headersAt = performance.now();
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (body += c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
     });
     req.setTimeout(10_000, () => req.destroy(new Error('timed out after 10 s')));
+    if (phases) req.once('socket', (socket) => socket.once('connect', () => (phases.connectedAt = performance.now())));
     req.on('error', reject);
     req.end();
   });
@@ -146,30 +159,51 @@ interface StormResult {
   errors: number;
   errorSamples: string[];
   durationMs: number;
+  /** Request start to TCP connected, connected to the answer's headers (the server's part, plus loopback). */
+  connectMs: number[];
+  answerMs: number[];
+  /** The storm client's own event-loop delay: time a request waited for the client, not the server. */
+  clientLoopP99Ms: number;
+  clientLoopMaxMs: number;
 }
 
 /** Client i starts at i * stormSec / clients and makes its three calls one after the other, each on a new connection. */
-async function storm(port: number): Promise<StormResult> {
+type StormCall = readonly [name: string, path: string, check: (body: string) => boolean];
+
+/** The three calls of rig i (mac, its index) to the responder. */
+const RIG_CALLS = (mac: string, i: number): readonly StormCall[] => [
+  ['pxe', `/api/v1/pxe?mac=${mac}`, (b: string) => b.startsWith('#!ipxe\necho Drover netboot: site-')],
+  ['config', `/api/v1/get-config?mac=${mac}`, (b: string) => b.startsWith('{"supervisor"')],
+  ['env', `/api/v1/get-initial-config?mac=${mac}`, (b: string) => b.includes(`WORKER_NAME=rig-${i}\n`)],
+];
+
+async function storm(port: number, calls: (mac: string, i: number) => readonly StormCall[] = RIG_CALLS): Promise<StormResult> {
   const latenciesMs: number[] = [];
   const byEndpoint: Record<string, number[]> = { pxe: [], config: [], env: [] };
   const errorSamples: string[] = [];
   let errors = 0;
+  const connectMs: number[] = [];
+  const answerMs: number[] = [];
+  const LOOP_RESOLUTION_MS = 1;
+  const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
+  loop.enable();
   const t0 = performance.now();
   const client = async (i: number) => {
     await new Promise((resolve) => setTimeout(resolve, (i * opt.stormSec * 1000) / opt.clients));
     const mac = macOf(i);
     const xff = ipOf(i);
-    for (const [name, p, check] of [
-      ['pxe', `/api/v1/pxe?mac=${mac}`, (b: string) => b.startsWith('#!ipxe\necho Drover netboot: site-')],
-      ['config', `/api/v1/get-config?mac=${mac}`, (b: string) => b.startsWith('{"supervisor"')],
-      ['env', `/api/v1/get-initial-config?mac=${mac}`, (b: string) => b.includes(`WORKER_NAME=rig-${i}\n`)],
-    ] as const) {
+    for (const [name, p, check] of calls(mac, i)) {
       const started = performance.now();
+      const phases: Phases = {};
       try {
-        const r = await get(port, p, xff);
+        const r = await get(port, p, xff, phases);
         const ms = performance.now() - started;
+        if (phases.connectedAt !== undefined && phases.headersAt !== undefined) {
+          connectMs.push(phases.connectedAt - started);
+          answerMs.push(phases.headersAt - phases.connectedAt);
+        }
         latenciesMs.push(ms);
-        byEndpoint[name]!.push(ms);
+        (byEndpoint[name] ??= []).push(ms);
         if (r.status !== 200 || !check(r.body)) {
           errors++;
           if (errorSamples.length < 5) errorSamples.push(`${name} ${mac}: ${r.status} ${r.body.slice(0, 200)}`);
@@ -182,7 +216,33 @@ async function storm(port: number): Promise<StormResult> {
     }
   };
   await Promise.all(Array.from({ length: opt.clients }, (_, i) => client(i)));
-  return { latenciesMs, byEndpoint, errors, errorSamples, durationMs: performance.now() - t0 };
+  const durationMs = performance.now() - t0;
+  loop.disable();
+  return { latenciesMs, byEndpoint, errors, errorSamples, durationMs, connectMs, answerMs, clientLoopP99Ms: Math.max(0, loop.percentile(99) / 1e6 - LOOP_RESOLUTION_MS), clientLoopMaxMs: Math.max(0, loop.max / 1e6 - LOOP_RESOLUTION_MS) };
+}
+
+interface MeasuredStorm extends StormResult {
+  /** The responder's CPU seconds during the storm (user + system) and the system part. */
+  serverCpuS: number;
+  serverSysS: number;
+  /** Seconds spent runnable but waiting for a CPU during the storm (see procRunQueueWaitS). */
+  wait: { server: number; client: number; etcd: number };
+}
+
+/** A storm with the responder's CPU and everyone's run-queue wait measured around it. */
+async function measuredStorm(port: number, serverPid: number, etcdPid: number, calls?: (mac: string, i: number) => readonly StormCall[]): Promise<MeasuredStorm> {
+  const waits = () => ({ server: procRunQueueWaitS(serverPid), client: procRunQueueWaitS('self'), etcd: procRunQueueWaitS(etcdPid, 'all') });
+  const cpu0 = procCpu(serverPid);
+  const wait0 = waits();
+  const r = await storm(port, calls);
+  const cpu1 = procCpu(serverPid);
+  const wait1 = waits();
+  return {
+    ...r,
+    serverCpuS: cpu1.user + cpu1.sys - cpu0.user - cpu0.sys,
+    serverSysS: cpu1.sys - cpu0.sys,
+    wait: { server: wait1.server - wait0.server, client: wait1.client - wait0.client, etcd: wait1.etcd - wait0.etcd },
+  };
 }
 
 let tmp: TempDir | undefined;
@@ -314,12 +374,20 @@ async function main(): Promise<void> {
   await responder.stop();
   responder = await startResponder(configFile, true);
   await get(port, `/api/v1/get-initial-config?mac=${macOf(0)}`, ipOf(0)); // etcd client connected
-  const stormCpuBefore = procCpuS(responder.pid);
-  const s = await storm(port);
-  const stormCpuS = procCpuS(responder.pid) - stormCpuBefore;
+  const loadAtStorm = os.loadavg()[0]!;
+  const s = await measuredStorm(port, responder.pid, etcd.pid);
+  // The same 1,000 rigs booting again on the now warm responder (JIT done, timeline full).
+  const w = await measuredStorm(port, responder.pid, etcd.pid);
   const stormLog = responder.logs();
-  console.log(`storm: ${opt.clients} rigs x 3 calls in ${round(s.durationMs / 1000, 2)} s, p99 ${round(percentile(s.latenciesMs, 99), 2)} ms, errors ${s.errors}`);
-  for (const e of s.errorSamples) console.log(`  error: ${e}`);
+  // The same storm against nginx on the same core (3 x the static file, each on its own
+  // connection): what this machine allows at this moment; the storm's reference in the same run.
+  const nginxBody = fs.readFileSync(path.join(www, 'pxe.txt'), 'utf8');
+  const nginxCall: StormCall = ['nginx', '/pxe.txt', (b) => b === nginxBody];
+  const n = await measuredStorm(nginxPort, listDescendants(nginx.pid)[0] ?? nginx.pid, etcd.pid, () => [nginxCall, nginxCall, nginxCall]);
+  for (const [name, x] of [['fresh responder', s], ['warm responder', w], ['nginx', n]] as const) {
+    console.log(`storm (${name}): ${opt.clients} rigs x 3 calls in ${round(x.durationMs / 1000, 2)} s, p99 ${round(percentile(x.latenciesMs, 99), 2)} ms (connect p99 ${round(percentile(x.connectMs, 99), 2)}, connected to headers p99 ${round(percentile(x.answerMs, 99), 2)}, client event-loop delay p99 ${round(x.clientLoopP99Ms, 2)} max ${round(x.clientLoopMaxMs, 2)}), errors ${x.errors}`);
+    for (const e of x.errorSamples) console.log(`  error: ${e}`);
+  }
 
   const pxeRps = median(samples.pxe.map((x) => x.rps));
   const nginxRps = median(samples.nginx.map((x) => x.rps));
@@ -346,12 +414,33 @@ async function main(): Promise<void> {
     storm_pxe_p99_ms: round(percentile(s.byEndpoint.pxe!, 99), 2),
     storm_config_p99_ms: round(percentile(s.byEndpoint.config!, 99), 2),
     storm_env_p99_ms: round(percentile(s.byEndpoint.env!, 99), 2),
+    storm_connect_p99_ms: round(percentile(s.connectMs, 99), 2),
+    storm_answer_p99_ms: round(percentile(s.answerMs, 99), 2),
+    storm_client_loop_p99_ms: round(s.clientLoopP99Ms, 2),
+    storm_client_loop_max_ms: round(s.clientLoopMaxMs, 2),
     storm_errors: s.errors,
     storm_requests: s.latenciesMs.length,
     storm_duration_s: round(s.durationMs / 1000, 2),
-    storm_server_cpu_s: round(stormCpuS, 2),
-    storm_cpu_us_per_request: round((stormCpuS * 1e6) / s.latenciesMs.length, 1),
-    storm_server_core_share: round(stormCpuS / (s.durationMs / 1000), 3),
+    storm_server_cpu_s: round(s.serverCpuS, 2),
+    storm_cpu_us_per_request: round((s.serverCpuS * 1e6) / s.latenciesMs.length, 1),
+    storm_server_core_share: round(s.serverCpuS / (s.durationMs / 1000), 3),
+    storm_server_sys_share_of_cpu: round(s.serverSysS / Math.max(0.01, s.serverCpuS), 2),
+    storm_server_runqueue_wait_s: round(s.wait.server, 2),
+    storm_client_runqueue_wait_s: round(s.wait.client, 2),
+    storm_etcd_runqueue_wait_s: round(s.wait.etcd, 2),
+    storm_warm_p99_ms: round(percentile(w.latenciesMs, 99), 2),
+    storm_warm_p50_ms: round(percentile(w.latenciesMs, 50), 2),
+    storm_warm_errors: w.errors,
+    storm_warm_cpu_us_per_request: round((w.serverCpuS * 1e6) / w.latenciesMs.length, 1),
+    storm_warm_server_runqueue_wait_s: round(w.wait.server, 2),
+    storm_nginx_p99_ms: round(percentile(n.latenciesMs, 99), 2),
+    storm_nginx_p50_ms: round(percentile(n.latenciesMs, 50), 2),
+    storm_nginx_errors: n.errors,
+    storm_nginx_cpu_us_per_request: round((n.serverCpuS * 1e6) / n.latenciesMs.length, 1),
+    storm_nginx_runqueue_wait_s: round(n.wait.server, 2),
+    load_1min_start: round(loadAtStart, 1),
+    load_1min_storm: round(loadAtStorm, 1),
+    load_1min_end: round(os.loadavg()[0]!, 1),
     subnets: opt.subnets,
     pxe_bytes: pxeBytes,
     config_bytes: configBytes,
@@ -367,12 +456,17 @@ async function main(): Promise<void> {
     ['pxe / nginx', `${metrics.pxe_to_nginx_ratio}`],
     ['requests per CPU second (one whole core)', `pxe ${metrics.pxe_requests_per_cpu_s}, get-config ${metrics.config_requests_per_cpu_s}, nginx ${metrics.nginx_requests_per_cpu_s} (${metrics.pxe_cpu_us_per_request} µs of CPU per pxe request)`],
     ['pxe with every step logged to stderr', `${metrics.pxe_logged_rps} req/s, p99 ${metrics.pxe_logged_p99_ms} ms`],
-    ['storm: responder CPU', `${metrics.storm_server_cpu_s} s (${metrics.storm_cpu_us_per_request} µs per request incl. its own TCP connection; ${round(metrics.storm_server_core_share * 100, 1)}% of one core)`],
+    ['storm: responder CPU', `${metrics.storm_server_cpu_s} s (${metrics.storm_cpu_us_per_request} µs per request incl. its own TCP connection, ${round(metrics.storm_server_sys_share_of_cpu * 100, 0)}% of it in the kernel; ${round(metrics.storm_server_core_share * 100, 1)}% of one core)`],
+    ['storm: waiting for a CPU (run queue)', `responder ${metrics.storm_server_runqueue_wait_s} s, storm client ${metrics.storm_client_runqueue_wait_s} s, etcd ${metrics.storm_etcd_runqueue_wait_s} s (etcd: all its threads; the others: the main (JS) thread; over ${metrics.storm_duration_s} s)`],
+    ['storm: where a request waited (p99)', `connecting ${metrics.storm_connect_p99_ms} ms, connected to answer ${metrics.storm_answer_p99_ms} ms; storm client event-loop delay p99 ${metrics.storm_client_loop_p99_ms} ms, max ${metrics.storm_client_loop_max_ms} ms`],
+    ['storm again, warm responder', `p99 ${metrics.storm_warm_p99_ms} ms, p50 ${metrics.storm_warm_p50_ms} ms, errors ${metrics.storm_warm_errors}; ${metrics.storm_warm_cpu_us_per_request} µs of CPU per request; waited for a CPU ${metrics.storm_warm_server_runqueue_wait_s} s`],
+    ['storm against nginx (same core, static file)', `p99 ${metrics.storm_nginx_p99_ms} ms, p50 ${metrics.storm_nginx_p50_ms} ms, errors ${metrics.storm_nginx_errors}; ${metrics.storm_nginx_cpu_us_per_request} µs of CPU per request; waited for a CPU ${metrics.storm_nginx_runqueue_wait_s} s`],
     [`storm: ${opt.clients} rigs x 3 calls`, `p99 ${metrics.storm_p99_ms} ms (pxe ${metrics.storm_pxe_p99_ms} / config ${metrics.storm_config_p99_ms} / env ${metrics.storm_env_p99_ms}), errors ${metrics.storm_errors}, ${metrics.storm_duration_s} s (goal p99 < 20 ms, no errors, within 10 s: ${metrics.goal_storm_met ? 'met' : 'NOT met'})`],
   ];
-  const w = Math.max(...rows.map((r) => r[0].length));
+  rows.push(['1-minute load average', `${metrics.load_1min_start} at start, ${metrics.load_1min_storm} at the storm, ${metrics.load_1min_end} at the end (2 cores, shared)`]);
+  const width = Math.max(...rows.map((r) => r[0].length));
   console.log('');
-  for (const [k, v] of rows) console.log(`${k.padEnd(w)}  ${v}`);
+  for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
 
   const notes = [
     `loopback; the responder is \`drover netboot serve --quiet\` (a real process, tsx, V8 flags of the CLI) pinned with taskset to core ${opt.core}; nginx ${spawnSync(nginxBin, ['-v'], { encoding: 'utf8' }).stderr.trim().replace(/^nginx version: /, '')} (Debian, 1 worker, access_log off) pinned to the same core; wrk (1 thread, ${opt.connections} keep-alive connections, --latency) and the storm clients and etcd on core ${LOAD_CORE}`,
@@ -381,7 +475,9 @@ async function main(): Promise<void> {
     `storm: client i starts at i x ${opt.stormSec} s / ${opt.clients} and makes pxe, get-config, get-initial-config (env read from the harness etcd and merged) one after the other, each on a new TCP connection (node http, agent: false); an error is a failed request, a status other than 200 or an unexpected body; p99 over all ${s.latenciesMs.length} requests, measured by the client`,
     `*_requests_per_cpu_s: wrk's request count / the CPU seconds (user+system, /proc) the server process(es) used meanwhile: what one whole core would serve, less sensitive to other load on the machine than req/s`,
     `pxe_logged: the same responder without --quiet (one stderr line per step, read by the bench through a pipe)`,
-    `storm_server_cpu_s: CPU seconds the responder used during the storm (its share of one core shows how far the storm is from saturating it; latency above that is waiting for the CPU on this shared machine)`,
+    `storm_server_cpu_s: CPU seconds the responder used during the storm; storm_*_runqueue_wait_s: seconds the process's main thread (etcd: all its threads) was runnable but waiting for a CPU (/proc/PID/schedstat): where the storm latency goes on this shared machine (the responder's core share is what it got, not what it would have used); storm_connect/answer_p99_ms: request start to TCP connected, connected to the answer's headers; storm_client_loop_*: the storm client's own event-loop delay (monitorEventLoopDelay, 1 ms resolution subtracted), time a request waited for the client rather than the server`,
+    `storm_nginx_*: the same storm (3 requests per rig for the static file, each on its own connection) against the nginx worker on the responder's core, right after: what the machine allowed at that moment`,
+    `storm_warm_*: the same storm again right after, on the then warm responder (JIT done, the 1,000 rigs in its timeline); the goal is judged on the first storm, on a freshly started responder`,
     `1-minute load average ${loadAtStart.toFixed(1)} at start, ${os.loadavg()[0]!.toFixed(1)} at end (other work on this shared machine skews absolute figures; the same-run ratio to nginx less so)`,
   ].join('; ');
   await writeBenchResult('netboot', opt.runs, metrics, notes);

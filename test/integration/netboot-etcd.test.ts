@@ -81,12 +81,28 @@ describe('get-initial-config with a real etcd', () => {
     expect(logs.some((l) => l.includes('etcd answers again'))).toBe(true);
   });
 
+  it('the reader reads several keys in one transaction: values in key order, a missing key undefined', async () => {
+    const reader = new Etcd3Reader({ endpoints: [etcd.endpoint], requestTimeoutMs: 1000 });
+    try {
+      await client.put('/farm/many/a').value('A=1\n');
+      await client.put('/farm/many/c').value('C=3\n');
+      await expect(reader.getMany(['/farm/many/c', '/farm/many/b', '/farm/many/a'])).resolves.toEqual(['C=3\n', undefined, 'A=1\n']);
+      const abort = new AbortController();
+      abort.abort();
+      await expect(reader.getMany(['/farm/many/a'], abort.signal)).rejects.toMatchObject({ code: 'CANCELLED' });
+    } finally {
+      reader.dispose();
+    }
+    await expect(reader.getMany(['/farm/many/a'])).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+  });
+
   it('the reader maps a closed port to UNAVAILABLE within its timeout', async () => {
     const reader = new Etcd3Reader({ endpoints: ['http://127.0.0.1:1'], dialTimeoutMs: 300, requestTimeoutMs: 500 });
     try {
       const started = Date.now();
       await expect(reader.get('/x')).rejects.toMatchObject({ code: 'UNAVAILABLE', message: expect.stringMatching(/^etcd at http:\/\/127\.0\.0\.1:1 /) });
       expect(Date.now() - started).toBeLessThan(1500);
+      await expect(reader.getMany(['/x', '/y'])).rejects.toMatchObject({ code: 'UNAVAILABLE', message: expect.stringMatching(/^etcd at http:\/\/127\.0\.0\.1:1 /) });
     } finally {
       reader.dispose();
     }

@@ -21,13 +21,29 @@ function subnet(): ResolvedSubnet {
 class MapReader implements EtcdReader {
   readonly asked: string[] = [];
   constructor(
-    private readonly values: Record<string, string>,
+    protected readonly values: Record<string, string>,
     private readonly failing: Set<string> = new Set(),
   ) {}
   async get(key: string): Promise<string | undefined> {
     this.asked.push(key);
     if (this.failing.has(key)) throw new AppError('UNAVAILABLE', 'etcd at http://127.0.0.1:2379 is unreachable: GRPCUnavailableError');
     return this.values[key];
+  }
+}
+
+/** A reader that can read several keys in one round trip: buildInitialEnv must use that instead of get. */
+class BatchReader extends MapReader {
+  readonly batches: string[][] = [];
+  constructor(values: Record<string, string>, private readonly batchFails = false) {
+    super(values);
+  }
+  override async get(): Promise<string | undefined> {
+    throw new Error('get must not be called when getMany exists');
+  }
+  async getMany(keys: readonly string[]): Promise<(string | undefined)[]> {
+    this.batches.push([...keys]);
+    if (this.batchFails) throw new AppError('UNAVAILABLE', 'etcd at http://127.0.0.1:2379 did not answer within 2000 ms');
+    return keys.map((k) => this.values[k]);
   }
 }
 
@@ -86,6 +102,19 @@ describe('get-initial-config env', () => {
   it('answers unavailable (retryable) when either read fails, never a partial env', async () => {
     const r = await buildInitialEnv(subnet(), MAC, new MapReader({ [DC]: 'A=1\n', [WORKER]: 'B=2\n' }, new Set([DC])));
     expect(r).toEqual({ ok: false, kind: 'unavailable', reason: 'etcd could not be read: etcd at http://127.0.0.1:2379 is unreachable: GRPCUnavailableError' });
+  });
+
+  it('reads both keys in one getMany call when the reader has it (one round trip, one revision)', async () => {
+    const reader = new BatchReader({ [DC]: 'POOL=a\nWALLET=dc\n', [WORKER]: 'WALLET=0xabc\n' });
+    const r = await buildInitialEnv(subnet(), MAC, reader);
+    expect(r).toMatchObject({ ok: true, text: 'POOL=a\nWALLET=0xabc\n', keyCount: 2 });
+    expect(reader.batches).toEqual([[DC, WORKER]]);
+    expect(await buildInitialEnv(subnet(), MAC, new BatchReader({ [DC]: 'A=1\n' }))).toEqual({ ok: false, kind: 'not-found', reason: `no worker env for ${MAC}: etcd key ${WORKER} does not exist` });
+    expect(await buildInitialEnv(subnet(), MAC, new BatchReader({ [DC]: 'A=1\n', [WORKER]: 'B=2\n' }, true))).toEqual({
+      ok: false,
+      kind: 'unavailable',
+      reason: 'etcd could not be read: etcd at http://127.0.0.1:2379 did not answer within 2000 ms',
+    });
   });
 
   it('stops when the client has gone', async () => {

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -55,6 +55,27 @@ export const selfCpu = (): CpuTimes => {
   const u = process.cpuUsage();
   return { user: u.user / 1e6, sys: u.system / 1e6 };
 };
+
+/**
+ * Seconds a process's main thread (threads 'all': all its threads together) has spent runnable
+ * but waiting for a CPU so far (Linux /proc/PID/task/TID/schedstat, its second field, in ns); 0
+ * where that cannot be read. Latency that is neither CPU time nor this wait was spent elsewhere.
+ */
+export function procRunQueueWaitS(pid: number | 'self', threads: 'main' | 'all' = 'main'): number {
+  const wait = (file: string) => {
+    try {
+      return Number(readFileSync(file, 'utf8').split(' ')[1]) / 1e9 || 0;
+    } catch {
+      return 0;
+    }
+  };
+  if (threads === 'main') return wait(`/proc/${pid}/schedstat`);
+  try {
+    return readdirSync(`/proc/${pid}/task`).reduce((a, tid) => a + wait(`/proc/${pid}/task/${tid}/schedstat`), 0);
+  } catch {
+    return 0;
+  }
+}
 
 /** CPU seconds of this process so far. */
 export const selfCpuS = (): number => {
