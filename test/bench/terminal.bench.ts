@@ -23,7 +23,10 @@
 // onlcr); the last 5000 lines left in each buffer are also compared with the file.
 // Echo: 500 key presses (DevTools Input.dispatchKeyEvent) into the page while `cat` reads stdin, so
 // the echo comes from the pty's line discipline; timed in the page from the keydown event's
-// timestamp to the parse of the echoed character, and to the next frame xterm.js draws.
+// timestamp to the parse of the echoed character, and to the next frame xterm.js draws. Beside it,
+// the same keys through a raw WebSocket of the page's own (no store, no xterm.js): once sent from
+// a page timer (page_raw_echo) and once from the same DevTools key presses (page_raw_key_echo,
+// the reference for echo_p50/p95: the browser's key path costs both the same).
 //
 // Options (after `npm run bench -- terminal`): --mb N (default 100), --runs N (default 3),
 // --keys N (default 500), --chromium PATH (default $CHROMIUM_PATH or /usr/bin/chromium),
@@ -489,6 +492,88 @@ async function pageRawEcho(page: BenchPage, cwd: string, keys: number): Promise<
   );
 }
 
+/**
+ * The raw WebSocket again, but each key is a real key press (DevTools Input.dispatchKeyEvent, as
+ * the app's echo test presses them), caught before the app sees it and sent over the page's own
+ * socket: what the browser's key path adds to a raw socket, so the app's echo is compared with a
+ * reference that pays the same. Timed from the keydown event's timestamp to the echo's arrival.
+ */
+async function pageRawKeyEcho(page: BenchPage, cwd: string, keys: number): Promise<number[]> {
+  await page.evaluate(
+    ({ cwd }) =>
+      new Promise<void>((resolve, reject) => {
+        const ws = new WebSocket(`ws://${location.host}/rpc`);
+        const state = { ws, id: '', out: [] as number[], pending: null as null | { ch: string; t: number }, onKey: null as null | ((e: KeyboardEvent) => void) };
+        (window as unknown as { __rawKey: typeof state }).__rawKey = state;
+        let seen = '';
+        const note = (m: string, p: unknown) => ws.send(JSON.stringify({ t: 'note', m, p }));
+        ws.onmessage = (e) => {
+          const f = JSON.parse(String(e.data)) as { t: string; id?: number; r?: { id: string }; d?: { kind: string; data?: string } };
+          if (f.t === 'hello') ws.send(JSON.stringify({ t: 'req', id: 1, m: 'terminal.open', p: { target: { kind: 'local', cwd }, cols: 160, rows: 48 } }));
+          else if (f.t === 'res' && f.id === 1) {
+            state.id = f.r!.id;
+            ws.send(JSON.stringify({ t: 'sub', id: 2, m: 'terminal.output', p: { id: state.id } }));
+          } else if (f.t === 'ev' && f.id === 2 && f.d?.kind === 'data') {
+            const data = f.d.data!;
+            note('terminal.ack', { id: state.id, chars: data.length });
+            const p = state.pending;
+            if (p && data.includes(p.ch)) {
+              state.out.push(performance.now() - p.t);
+              state.pending = null;
+            } else if (!state.onKey) {
+              seen = (seen + data).slice(-200);
+              if (/[#$] $/.test(seen)) {
+                note('terminal.input', { id: state.id, data: 'cat\r' });
+                state.onKey = (ev: KeyboardEvent) => {
+                  if (ev.key.length !== 1 || ev.ctrlKey) return;
+                  ev.stopImmediatePropagation();
+                  ev.preventDefault();
+                  state.pending = { ch: ev.key, t: ev.timeStamp };
+                  note('terminal.input', { id: state.id, data: ev.key });
+                };
+                document.addEventListener('keydown', state.onKey, true);
+                setTimeout(resolve, 300);
+              }
+            }
+          }
+        };
+        ws.onerror = () => reject(new Error('the page could not open its own WebSocket'));
+        setTimeout(() => reject(new Error('raw key echo: no prompt within 20 s')), 20_000);
+      }),
+    { cwd },
+  );
+  const letters = 'abcdefghijklmnopqrstuvwxyz';
+  try {
+    for (let i = 0; i < keys; i++) {
+      await sleep(KEY_GAP_MS);
+      await page.press(letters[i % letters.length]!);
+      await page.evaluate(
+        (n) =>
+          new Promise<void>((resolve, reject) => {
+            const s = (window as unknown as { __rawKey: { out: number[] } }).__rawKey;
+            const started = performance.now();
+            const check = () => {
+              if (s.out.length >= n) resolve();
+              else if (performance.now() - started > 10_000) reject(new Error(`raw key echo: no echo of key ${n} within 10 s`));
+              else setTimeout(check, 1);
+            };
+            check();
+          }),
+        i + 1,
+      );
+    }
+  } finally {
+    await page.evaluate(() => {
+      const s = (window as unknown as { __rawKey: { ws: WebSocket; id: string; onKey: ((e: KeyboardEvent) => void) | null } }).__rawKey;
+      if (s.onKey) document.removeEventListener('keydown', s.onKey, true);
+      s.ws.send(JSON.stringify({ t: 'note', m: 'terminal.input', p: { id: s.id, data: '\u0003' } }));
+      s.ws.send(JSON.stringify({ t: 'req', id: 3, m: 'terminal.close', p: { id: s.id } }));
+      setTimeout(() => s.ws.close(), 200);
+    }, null);
+  }
+  return page.evaluate(() => (window as unknown as { __rawKey: { out: number[] } }).__rawKey.out, null);
+}
+
 /** The same from the Node client. */
 async function nodePing(url: string, count: number): Promise<number[]> {
   const client = await connectWebHost(url, { timeoutMs: 30_000 });
@@ -887,6 +972,7 @@ async function main(): Promise<void> {
   let nodeEcho: number[] = [];
   let pings = { page: [] as number[], node: [] as number[] };
   let rawEcho: number[] = [];
+  let rawKeyEcho: number[] = [];
   let chromiumVersion = '';
   const slots = new Map<'auto' | 'webgl' | 'playwright', PageSlot>();
 
@@ -980,6 +1066,7 @@ async function main(): Promise<void> {
     nodeEcho = await transportEcho(server.url, tmp.path, KEYS);
     pings = { page: await pagePing(auto.page, 200), node: await nodePing(server.url, 200) };
     rawEcho = await pageRawEcho(auto.page, tmp.path, Math.min(KEYS, 200));
+    rawKeyEcho = await pageRawKeyEcho(auto.page, tmp.path, Math.min(KEYS, 200));
 
     // Software WebGL is slow: once, on the first tenth of the file, in a browser of its own (its
     // GPU process would slow down everything else).
@@ -1041,6 +1128,8 @@ async function main(): Promise<void> {
     node_ws_rtt_p50_ms: round(percentile(pings.node, 50), 2),
     page_raw_echo_p50_ms: round(percentile(rawEcho, 50), 2),
     page_raw_echo_p95_ms: round(percentile(rawEcho, 95), 2),
+    page_raw_key_echo_p50_ms: round(percentile(rawKeyEcho, 50), 2),
+    page_raw_key_echo_p95_ms: round(percentile(rawKeyEcho, 95), 2),
     transport_echo_p50_ms: round(percentile(nodeEcho, 50), 2),
     transport_echo_p95_ms: round(percentile(nodeEcho, 95), 2),
     echo_render_p50_ms: round(percentile(echo.rendered, 50), 2),
@@ -1089,6 +1178,7 @@ async function main(): Promise<void> {
     ...row('echo (key → in the page)', 'echo_arrival_p50_ms', () => `p50 ${metrics.echo_arrival_p50_ms} ms, p95 ${metrics.echo_arrival_p95_ms} ms   (before xterm.js)`),
     ...row('echo, Node client (no browser)', 'transport_echo_p50_ms', () => `p50 ${metrics.transport_echo_p50_ms} ms, p95 ${metrics.transport_echo_p95_ms} ms   (input → echo back over the WebSocket)`),
     ...row('echo, page raw WebSocket', 'page_raw_echo_p50_ms', () => `p50 ${metrics.page_raw_echo_p50_ms} ms, p95 ${metrics.page_raw_echo_p95_ms} ms   (the protocol by hand in the page: no store, no xterm.js)`),
+    ...row('echo, raw WebSocket, key pressed', 'page_raw_key_echo_p50_ms', () => `p50 ${metrics.page_raw_key_echo_p50_ms} ms, p95 ${metrics.page_raw_key_echo_p95_ms} ms   (the same, each key a DevTools key press as in the app's echo test)`),
     ...row('WebSocket round trip', 'page_ws_rtt_p50_ms', () => `page p50 ${metrics.page_ws_rtt_p50_ms} ms (p95 ${metrics.page_ws_rtt_p95_ms}), Node client p50 ${metrics.node_ws_rtt_p50_ms} ms   (system.ping)`),
     ...row('echo (key → next frame)', 'echo_render_p50_ms', () => `p50 ${metrics.echo_render_p50_ms} ms, p95 ${metrics.echo_render_p95_ms} ms`),
     ...row('e2e: xterm.js idle', 'e2e_xterm_idle_ratio', (v) => `${(v * 100).toFixed(0)}% of 10 ms samples had nothing to parse; median backlog ${metrics.e2e_xterm_backlog_chars} chars; ${metrics.e2e_frames} frames`),
