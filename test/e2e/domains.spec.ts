@@ -1,7 +1,7 @@
-import fs from 'node:fs';
 import type { Locator, Page } from '@playwright/test';
 import { startLibvirtd, startSshd, type LibvirtdHandle, type SshdHandle } from '../harness/index';
 import { expect, setUi, test, withClient, type DroverServer } from './fixtures';
+import { screenshots } from './screenshots';
 
 // The Domains page against the real `drover serve`, a real OpenSSH sshd and the harness's
 // unprivileged libvirtd (libvirt's test driver, state kept between virsh calls, the lab with
@@ -10,7 +10,6 @@ import { expect, setUi, test, withClient, type DroverServer } from './fixtures';
 // (cancel changes nothing, confirm forces it off), bulk results per domain, details, the
 // console in a terminal tab, and the host's own health when libvirtd is unreachable.
 
-const SHOTS = '/tmp/drover-shots';
 
 let sshd: SshdHandle;
 let lv: LibvirtdHandle;
@@ -41,30 +40,7 @@ test.afterAll(async () => {
   await sshd?.stop();
 });
 
-
-
-async function shot(page: Page, name: string): Promise<void> {
-  fs.mkdirSync(SHOTS, { recursive: true });
-  await page.waitForTimeout(500);
-  await page.screenshot({ path: `${SHOTS}/domains-${name}.png` });
-}
-
-async function shotsInAllLooks(page: Page, drover: DroverServer, name: string): Promise<void> {
-  const shell = page.getByTestId('shell');
-  for (const ui of [
-    { language: 'en', theme: 'light' },
-    { language: 'en', theme: 'dark' },
-    { language: 'zh-CN', theme: 'light' },
-    { language: 'zh-CN', theme: 'dark' },
-  ] as const) {
-    await setUi(drover, ui);
-    await expect(shell).toHaveAttribute('data-theme', ui.theme);
-    await expect(shell).toHaveAttribute('data-language', ui.language);
-    await shot(page, `${name}-${ui.language === 'en' ? 'en' : 'zh'}-${ui.theme}`);
-  }
-  await setUi(drover, { language: 'en', theme: 'light' });
-  await expect(shell).toHaveAttribute('data-language', 'en');
-}
+const { shot, shotsInAllLooks } = screenshots('domains');
 
 /** virsh's own view of a domain's state (ground truth, not the page). */
 async function virshState(uuid: string): Promise<string> {

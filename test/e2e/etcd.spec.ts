@@ -3,6 +3,7 @@ import type { Page } from '@playwright/test';
 import { Etcd3 } from 'etcd3';
 import { runEtcdctl, startEtcd, type EtcdctlResult, type EtcdHandle } from '../harness/index';
 import { expect, setUi, test, withClient, type DroverServer } from './fixtures';
+import { screenshots } from './screenshots';
 
 // The etcd page against the real `drover serve` and a real etcd from the harness: browsing the
 // tree, an edit that loses its compare-and-swap to a change made with etcdctl (both versions and
@@ -10,9 +11,7 @@ import { expect, setUi, test, withClient, type DroverServer } from './fixtures';
 // etcdctl appearing live, the guarded prefix delete (count, backup path, typed prefix) and the
 // restore from its backup, and the farm's worker-env table.
 
-const SHOTS = '/tmp/drover-shots';
 const DC = 'e86bf73f-f2bf-4143-b939-fb8de272bb78';
-
 
 let etcd: EtcdHandle;
 
@@ -26,30 +25,7 @@ async function ctlOk(args: string[], input?: string): Promise<string> {
   return r.stdout;
 }
 
-
-
-async function shot(page: Page, name: string): Promise<void> {
-  fs.mkdirSync(SHOTS, { recursive: true });
-  await page.waitForTimeout(500);
-  await page.screenshot({ path: `${SHOTS}/etcd-${name}.png` });
-}
-
-async function shotsInAllLooks(page: Page, drover: DroverServer, name: string): Promise<void> {
-  const shell = page.getByTestId('shell');
-  for (const ui of [
-    { language: 'en', theme: 'light' },
-    { language: 'en', theme: 'dark' },
-    { language: 'zh-CN', theme: 'light' },
-    { language: 'zh-CN', theme: 'dark' },
-  ] as const) {
-    await setUi(drover, ui);
-    await expect(shell).toHaveAttribute('data-theme', ui.theme);
-    await expect(shell).toHaveAttribute('data-language', ui.language);
-    await shot(page, `${name}-${ui.language === 'en' ? 'en' : 'zh'}-${ui.theme}`);
-  }
-  await setUi(drover, { language: 'en', theme: 'light' });
-  await expect(shell).toHaveAttribute('data-language', 'en');
-}
+const { shot, shotsInAllLooks } = screenshots('etcd');
 
 function row(page: Page, key: string) {
   return page.locator(`[data-testid="etcd-row"][data-key="${key}"]`);

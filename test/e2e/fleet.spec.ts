@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { ensureBinary, getFreePort, startSshd, type SshdHandle } from '../harness/index';
 import { expect, setUi, test, withClient, type DroverServer } from './fixtures';
+import { screenshots } from './screenshots';
 
 // The Fleet page against the real `drover serve` and the harness's OpenSSH sshd: a host added
 // through the form (host key approved), its metrics appearing (CPU, memory, disks), the charts,
@@ -13,32 +14,8 @@ import { expect, setUi, test, withClient, type DroverServer } from './fixtures';
 // with util-linux `logger` in both RFCs and as garbage, shown live and filtered by severity, pause;
 // an import of pasted `lotus-miner sealing workers` output and removing a host with a confirmation.
 
-const SHOTS = '/tmp/drover-shots';
 
-
-
-async function shot(page: Page, name: string): Promise<void> {
-  fs.mkdirSync(SHOTS, { recursive: true });
-  await page.waitForTimeout(500);
-  await page.screenshot({ path: `${SHOTS}/fleet-${name}.png` });
-}
-
-async function shotsInAllLooks(page: Page, drover: DroverServer, name: string): Promise<void> {
-  const shell = page.getByTestId('shell');
-  for (const ui of [
-    { language: 'en', theme: 'light' },
-    { language: 'en', theme: 'dark' },
-    { language: 'zh-CN', theme: 'light' },
-    { language: 'zh-CN', theme: 'dark' },
-  ] as const) {
-    await setUi(drover, ui);
-    await expect(shell).toHaveAttribute('data-theme', ui.theme);
-    await expect(shell).toHaveAttribute('data-language', ui.language);
-    await shot(page, `${name}-${ui.language === 'en' ? 'en' : 'zh'}-${ui.theme}`);
-  }
-  await setUi(drover, { language: 'en', theme: 'light' });
-  await expect(shell).toHaveAttribute('data-language', 'en');
-}
+const { shot, shotsInAllLooks } = screenshots('fleet');
 
 /** Every test starts from an empty fleet with fast probes (the inventory persists in the server's config dir). */
 async function resetFleet(drover: DroverServer): Promise<void> {

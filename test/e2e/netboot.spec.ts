@@ -2,11 +2,9 @@ import { Etcd3 } from 'etcd3';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import type { Page } from '@playwright/test';
-import type { AppApi } from '../../main/contract/index';
-import { connectWebHost } from '../../main/host/ws-client';
 import { getFreePort, makeTempDir, startEtcd, type EtcdHandle, type TempDir } from '../harness/index';
-import { expect, test, type DroverServer } from './fixtures';
+import { expect, setUi, test, withClient } from './fixtures';
+import { screenshots, SHOTS_DIR } from './screenshots';
 
 // The Netboot page against the real `drover serve` (its NetbootService and responder) and a real
 // etcd from the harness: write the config in the editor, start the responder from the UI, rigs'
@@ -15,48 +13,11 @@ import { expect, test, type DroverServer } from './fixtures';
 // unknown client is listed apart, a config mistake is named precisely and refused on save
 // (the last good config kept), the etcd values a subnet reads, and the dnsmasq panel.
 
-const SHOTS = '/tmp/drover-shots';
 const DC_UUID = '8f3c1e2a-5b7d-4c1e-9a2f-3d4b5c6e7f80';
 const RIG_A = '52:54:00:e2:00:0a';
 const RIG_B = '52:54:00:e2:00:0b';
 
-type Ui = { language: 'en' | 'zh-CN'; theme: 'light' | 'dark' };
-
-async function withClient<T>(drover: DroverServer, fn: (api: AppApi) => Promise<T>): Promise<T> {
-  const client = await connectWebHost(drover.url);
-  try {
-    return await fn(client.api);
-  } finally {
-    client.dispose();
-  }
-}
-
-async function setUi(drover: DroverServer, ui: Ui): Promise<void> {
-  await withClient(drover, (api) => api.settings.update({ ui }));
-}
-
-async function shot(page: Page, name: string): Promise<void> {
-  fs.mkdirSync(SHOTS, { recursive: true });
-  await page.waitForTimeout(500);
-  await page.screenshot({ path: `${SHOTS}/netboot-${name}.png`, fullPage: true });
-}
-
-async function shotsInAllLooks(page: Page, drover: DroverServer, name: string): Promise<void> {
-  const shell = page.getByTestId('shell');
-  for (const ui of [
-    { language: 'en', theme: 'light' },
-    { language: 'en', theme: 'dark' },
-    { language: 'zh-CN', theme: 'light' },
-    { language: 'zh-CN', theme: 'dark' },
-  ] as const) {
-    await setUi(drover, ui);
-    await expect(shell).toHaveAttribute('data-theme', ui.theme);
-    await expect(shell).toHaveAttribute('data-language', ui.language);
-    await shot(page, `${name}-${ui.language === 'en' ? 'en' : 'zh'}-${ui.theme}`);
-  }
-  await setUi(drover, { language: 'en', theme: 'light' });
-  await expect(shell).toHaveAttribute('data-language', 'en');
-}
+const { shot, shotsInAllLooks } = screenshots('netboot', { fullPage: true });
 
 /** One call of a rig, as the farm's :80 proxy forwards it (X-Forwarded-For from 127.0.0.1, a trusted proxy). */
 function rigCall(port: number, pathAndQuery: string, clientIp: string): Promise<{ status: number; body: string }> {
@@ -358,7 +319,7 @@ test('a machine known to Fleet links to its Fleet identity from the timeline, an
     await expect(page.getByTestId('fleet-detail-name')).toHaveText('rig-c');
     await expect(page.getByTestId('fleet-detail-mac')).toHaveText(RIG_C);
     await expect(page.getByTestId('fleet-detail-jobs')).toHaveAttribute('href', '#/miners?worker=rig-c');
-    await page.screenshot({ path: `${SHOTS}/fleet-detail-links-en-light.png` });
+    await page.screenshot({ path: `${SHOTS_DIR}/fleet-detail-links-en-light.png` });
     await page.getByTestId('fleet-detail-boot-steps').click();
     await expect(page).toHaveURL(new RegExp(`#/netboot\\?machine=${encodeURIComponent(RIG_C)}$`));
     const events = page.getByTestId('netboot-machine-events');

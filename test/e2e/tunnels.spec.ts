@@ -1,16 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
 import net from 'node:net';
 import type { Locator, Page } from '@playwright/test';
 import { getFreePorts, startSshd, type SshdHandle } from '../harness/index';
 import { expect, setUi, test, withClient, type DroverServer } from './fixtures';
+import { screenshots } from './screenshots';
 
 // The Tunnels page against the real `drover serve` and a real OpenSSH sshd from the harness: an
 // autossh line imported through the dialog, the host key question, data through the forwards,
 // sshd going away and coming back, a taken port, the LAN confirmation and the edit form.
-
-const SHOTS = '/tmp/drover-shots';
-
 
 
 /** Language and theme persist on the server; the page follows settings changes live. */
@@ -25,29 +22,7 @@ async function removeAllTunnels(drover: DroverServer): Promise<void> {
   });
 }
 
-async function shot(page: Page, name: string): Promise<void> {
-  fs.mkdirSync(SHOTS, { recursive: true });
-  await page.waitForTimeout(500); // the UI kit's animations
-  await page.screenshot({ path: `${SHOTS}/tunnels-${name}.png` });
-}
-
-/** Four screenshots: en / zh-CN × light / dark, switched through the settings service. */
-async function shotsInAllLooks(page: Page, drover: DroverServer, name: string): Promise<void> {
-  const shell = page.getByTestId('shell');
-  for (const ui of [
-    { language: 'en', theme: 'light' },
-    { language: 'en', theme: 'dark' },
-    { language: 'zh-CN', theme: 'light' },
-    { language: 'zh-CN', theme: 'dark' },
-  ] as const) {
-    await setUi(drover, ui);
-    await expect(shell).toHaveAttribute('data-theme', ui.theme);
-    await expect(shell).toHaveAttribute('data-language', ui.language);
-    await shot(page, `${name}-${ui.language === 'en' ? 'en' : 'zh'}-${ui.theme}`);
-  }
-  await setUi(drover, { language: 'en', theme: 'light' });
-  await expect(shell).toHaveAttribute('data-language', 'en');
-}
+const { shot, shotsInAllLooks } = screenshots('tunnels');
 
 interface EchoServer {
   port: number;
