@@ -2,7 +2,7 @@ import { Etcd3 } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NetbootEtcd } from '../../main/contract/netboot';
 import { NetbootServer } from '../../main/netboot/netboot-server';
-import { startEtcd, startFaultProxy, stopAll, type EtcdHandle, type FaultProxy } from '../harness/index';
+import { etcdKvReads, startEtcd, startFaultProxy, stopAll, type EtcdHandle, type FaultProxy } from '../harness/index';
 import { DC_UUID, MAC1, MAC2, get, resolved, testConfigInput } from '../support/netboot-http';
 
 // The responder's etcd copy against the harness's real etcd (127.0.0.1, random ports): requests
@@ -34,16 +34,7 @@ async function until(what: string, check: () => boolean | Promise<boolean>, ms: 
 }
 
 /** KV calls etcd has handled (Range + Txn), from its own metrics. */
-async function kvCalls(): Promise<number> {
-  const text = await (await fetch(`${etcd.endpoint}/metrics`)).text();
-  let n = 0;
-  for (const line of text.split('\n')) {
-    if (!line.startsWith('grpc_server_handled_total{')) continue;
-    if (!line.includes('grpc_service="etcdserverpb.KV"') || !/grpc_method="(Range|Txn)"/.test(line)) continue;
-    n += Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return n;
-}
+const kvCalls = () => etcdKvReads(etcd.endpoint);
 
 const copyState = (s: NetbootServer) => s.status.etcd.copy?.state;
 
