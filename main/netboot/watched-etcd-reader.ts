@@ -145,6 +145,11 @@ export class WatchedEtcdReader implements EtcdReader, Disposable {
       this.drop(`etcd gave no sign of life for ${this.livenessMs} ms`);
       return;
     }
+    // Range read done, watches asked for, and no answer: start again rather than wait forever.
+    if (this.state === 'syncing' && this.watchers.length > 0 && this.clock.now() - this.lastAliveMs > this.livenessMs) {
+      this.drop(`the etcd watch was not created within ${this.livenessMs} ms`);
+      return;
+    }
     if (this.state !== 'in-sync' || this.pinging) return;
     this.pinging = true;
     const generation = this.generation;

@@ -176,6 +176,22 @@ describe('WatchedEtcdReader', () => {
     expect(t.logs.filter((l) => l.includes('the range read failed'))).toHaveLength(1);
   });
 
+  it('watches that are never created: syncing is given up after 3 s and tried again', async () => {
+    const t = setup();
+    await flushMicrotasks();
+    expect(t.watchers).toHaveLength(2);
+    await t.clock.advance(3000);
+    expect(t.reader.status.state).toBe('syncing');
+    await t.clock.advance(1000);
+    expect(t.reader.status).toMatchObject({ state: 'read-through', reason: 'the etcd watch was not created within 3000 ms' });
+    expect(t.watchers.every((w) => w.cancelled)).toBe(true);
+    await t.clock.advance(1000);
+    await flushMicrotasks();
+    expect(t.watchers).toHaveLength(4);
+    t.connectAll();
+    expect(t.reader.status.state).toBe('in-sync');
+  });
+
   it('over the cap: nothing copied, reads go through, said once', async () => {
     const t = setup({ maxKeys: 1 });
     await flushMicrotasks();
