@@ -125,7 +125,7 @@ describe('the etcd copy with a real etcd', () => {
     await proxy.close();
   }, 30_000);
 
-  it('etcd stopped: the copy is dropped at once, requests fail as without a copy; restarted: in sync again', async () => {
+  it('etcd stopped: within the liveness bound the copy is not used, requests fail as without a copy; restarted: in sync again with new values', async () => {
     await client.put(W1_KEY).value("WORKER_NAME='rig 07'\nWALLET=0xabc\n");
     const { server, port } = await serve({ endpoints: [etcd.endpoint], dialTimeoutMs: 1000, requestTimeoutMs: 1000 });
     await until('in sync', () => copyState(server) === 'in-sync', 5000);
