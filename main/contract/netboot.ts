@@ -138,6 +138,17 @@ export const NetbootEtcdSchema = z.strictObject({
   dialTimeoutMs: z.number().int().min(100).max(60_000).default(3_000),
   /** Per read; a read that takes longer makes get-initial-config answer 503 (retryable). */
   requestTimeoutMs: z.number().int().min(100).max(60_000).default(2_000),
+  /**
+   * The in-memory copy of the watched prefixes (docs/netboot.md, "The etcd copy"): on unless
+   * enabled is false; above maxKeys or maxBytes nothing is copied and every request reads etcd.
+   */
+  cache: z
+    .strictObject({
+      enabled: z.boolean().optional(),
+      maxKeys: z.number().int().min(1).max(10_000_000).optional(),
+      maxBytes: z.number().int().min(1024).max(4 * 1024 * 1024 * 1024).optional(),
+    })
+    .optional(),
 });
 export type NetbootEtcd = z.infer<typeof NetbootEtcdSchema>;
 
@@ -317,10 +328,31 @@ export const NetbootConfigReportSchema = z.object({
 });
 export type NetbootConfigReport = z.infer<typeof NetbootConfigReportSchema>;
 
+/**
+ * The responder's copy of the etcd prefixes it reads: in-sync (requests are answered from it),
+ * syncing (range read + watch under way; requests read etcd), read-through (dropped: watch error,
+ * compaction, reconnect, no sign of life, over the cap, or off; requests read etcd, reason says why).
+ */
+export const NetbootEtcdCopySchema = z.object({
+  state: z.enum(['off', 'syncing', 'in-sync', 'read-through']),
+  sinceMs: z.number(),
+  keys: z.number().int(),
+  bytes: z.number().int(),
+  /** The etcd revision the copy reflects (in-sync only). */
+  revision: z.number().optional(),
+  prefixes: z.array(z.string()),
+  reason: z.string().optional(),
+  /** Reads answered from the copy and reads sent to etcd, since the responder made its reader. */
+  fromCopy: z.number().int(),
+  readThrough: z.number().int(),
+});
+export type NetbootEtcdCopy = z.infer<typeof NetbootEtcdCopySchema>;
+
 export const NetbootEtcdHealthSchema = z.object({
   state: z.enum(['not-configured', 'unknown', 'ok', 'down']),
   sinceMs: z.number().optional(),
   reason: z.string().optional(),
+  copy: NetbootEtcdCopySchema.optional(),
 });
 export type NetbootEtcdHealth = z.infer<typeof NetbootEtcdHealthSchema>;
 

@@ -19,7 +19,7 @@ export interface Etcd3ReaderOptions {
 }
 
 export class Etcd3Reader implements EtcdReader, Disposable {
-  private readonly client: Etcd3;
+  private readonly etcd: Etcd3;
   private readonly clock: Clock;
   private readonly requestTimeoutMs: number;
   private readonly where: string;
@@ -29,11 +29,16 @@ export class Etcd3Reader implements EtcdReader, Disposable {
     this.clock = options.clock ?? systemClock;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 2000;
     this.where = options.endpoints.join(', ');
-    this.client = new Etcd3({ hosts: [...options.endpoints], dialTimeout: options.dialTimeoutMs ?? 3000 });
+    this.etcd = new Etcd3({ hosts: [...options.endpoints], dialTimeout: options.dialTimeoutMs ?? 3000 });
+  }
+
+  /** The client, for the watched copy (watched-etcd-reader.ts): one connection for reads and watch. */
+  get client(): Etcd3 {
+    return this.etcd;
   }
 
   get(key: string, signal?: AbortSignal): Promise<string | undefined> {
-    return this.withDeadline(signal, (deadline) => this.client.get(key).options({ deadline }).string(), (value) => value ?? undefined);
+    return this.withDeadline(signal, (deadline) => this.etcd.get(key).options({ deadline }).string(), (value) => value ?? undefined);
   }
 
   /**
@@ -44,7 +49,7 @@ export class Etcd3Reader implements EtcdReader, Disposable {
   getMany(keys: readonly string[], signal?: AbortSignal): Promise<(string | undefined)[]> {
     return this.withDeadline(
       signal,
-      (deadline) => this.client.kv.txn({ success: keys.map((k) => ({ request_range: { key: Buffer.from(k) } })) }, { deadline }),
+      (deadline) => this.etcd.kv.txn({ success: keys.map((k) => ({ request_range: { key: Buffer.from(k) } })) }, { deadline }),
       (res) =>
         keys.map((_, i) => {
           const kv = res.responses[i]?.response_range?.kvs[0];
@@ -107,6 +112,6 @@ export class Etcd3Reader implements EtcdReader, Disposable {
   dispose(): void {
     if (this.closed) return;
     this.closed = true;
-    this.client.close();
+    this.etcd.close();
   }
 }

@@ -19,7 +19,9 @@ import type {
 import type { NetbootConfigFile } from './config-file';
 import { formatConfigProblem, type ResolvedNetbootConfig } from './config-validation';
 import { Etcd3Reader } from './etcd3-reader';
+import { DEFAULT_ETCD_COPY_LIMITS, watchPrefixes } from './etcd-copy';
 import type { EtcdReader } from './etcd-reader';
+import { WatchedEtcdReader } from './watched-etcd-reader';
 import { NeighbourTable } from './neighbour-table';
 import { NetbootResponder } from './responder';
 import { TimelineRecorder } from './timeline-recorder';
@@ -40,7 +42,10 @@ export interface NetbootServerOptions {
   listen?: { host?: string; port?: number };
   /** An etcd reader to use instead of one made from config.etcd. Not disposed by the server. */
   etcd?: EtcdReader;
-  /** How a reader is made from config.etcd (default: Etcd3Reader). */
+  /**
+   * How a reader is made from config.etcd (default: an Etcd3Reader behind the watched copy of the
+   * prefixes the subnets' key patterns read, unless config.etcd.cache.enabled is false).
+   */
   createEtcdReader?: (etcd: NetbootEtcd, clock: Clock) => EtcdReader & Disposable;
   /** The neighbour table for MAC lookups; default the system's (/proc/net/arp, ip -6 neigh); false: none. */
   neighbours?: NeighbourTable | false;
@@ -133,7 +138,7 @@ export class NetbootServer implements Disposable {
       subnets: this.cfg?.subnets.length ?? 0,
       openConnections: this.sockets.size,
       restartRequired: this.restartRequired(),
-      etcd: { ...this.etcdHealth },
+      etcd: this.ownedEtcd?.reader instanceof WatchedEtcdReader ? { ...this.etcdHealth, copy: this.ownedEtcd.reader.status } : { ...this.etcdHealth },
       counters: { ...this.counters },
     };
     const url = this.listenUrl;
@@ -342,7 +347,8 @@ export class NetbootServer implements Disposable {
       if (this.etcdHealth.state === 'not-configured') this.etcdHealth = { state: 'unknown', sinceMs: this.clock.now() };
       return;
     }
-    const key = config.etcd === undefined ? '' : JSON.stringify(config.etcd);
+    const prefixes = watchPrefixes(config.subnets.flatMap((s) => [s.dcConfigKey, s.workerEnvKey]));
+    const key = config.etcd === undefined ? '' : JSON.stringify({ etcd: config.etcd, prefixes });
     if (this.ownedEtcd?.key === key) return;
     this.ownedEtcd?.reader.dispose();
     this.ownedEtcd = undefined;
@@ -350,9 +356,23 @@ export class NetbootServer implements Disposable {
       this.etcdHealth = { state: 'not-configured' };
       return;
     }
-    const make = this.options.createEtcdReader ?? ((e: NetbootEtcd, clock: Clock) => new Etcd3Reader({ endpoints: e.endpoints, dialTimeoutMs: e.dialTimeoutMs, requestTimeoutMs: e.requestTimeoutMs, clock }));
+    const make = this.options.createEtcdReader ?? ((e: NetbootEtcd, clock: Clock) => this.makeEtcdReader(e, clock, prefixes));
     this.ownedEtcd = { reader: make(config.etcd, this.clock), key };
     this.etcdHealth = { state: 'unknown', sinceMs: this.clock.now() };
+  }
+
+  private makeEtcdReader(e: NetbootEtcd, clock: Clock, prefixes: string[]): EtcdReader & Disposable {
+    const inner = new Etcd3Reader({ endpoints: e.endpoints, dialTimeoutMs: e.dialTimeoutMs, requestTimeoutMs: e.requestTimeoutMs, clock });
+    if (e.cache?.enabled === false || prefixes.length === 0) return inner;
+    return new WatchedEtcdReader({
+      inner,
+      prefixes,
+      clock,
+      limits: { maxKeys: e.cache?.maxKeys ?? DEFAULT_ETCD_COPY_LIMITS.maxKeys, maxBytes: e.cache?.maxBytes ?? DEFAULT_ETCD_COPY_LIMITS.maxBytes },
+      requestTimeoutMs: e.requestTimeoutMs,
+      log: (line) => this.log(line),
+      onChange: () => this.fireStatus(),
+    });
   }
 
   private onEtcdResult(ok: boolean, reason?: string): void {

@@ -19,7 +19,7 @@ import os from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureBinary, getFreePorts, listDescendants, makeTempDir, startEtcd, startProcess, stopAll, tcpProbe, type EtcdHandle, type ManagedProcess, type TempDir } from '../harness/index';
+import { ensureBinary, etcdKvReads, getFreePorts, listDescendants, makeTempDir, startEtcd, startProcess, stopAll, tcpProbe, type EtcdHandle, type ManagedProcess, type TempDir } from '../harness/index';
 // The V8 flags bin/drover.mjs re-executes itself with: given directly, so the process measured is the one serving.
 // @ts-expect-error -- a plain .mjs module without types, shared with bin/drover.mjs
 import { TRAFFIC_V8_FLAGS } from '../../bin/traffic-v8-flags.mjs';
@@ -374,10 +374,18 @@ async function main(): Promise<void> {
   await responder.stop();
   responder = await startResponder(configFile, true);
   await get(port, `/api/v1/get-initial-config?mac=${macOf(0)}`, ipOf(0)); // etcd client connected
+  // The responder's etcd copy (docs/netboot.md, "The etcd copy"): in sync before the storm, so
+  // the storm's get-initial-config calls make no etcd read; etcd's own metrics count them.
+  const syncStarted = Date.now();
+  while (!responder.logs().includes('netboot: etcd copy in sync') && Date.now() - syncStarted < 10_000) await new Promise((resolve) => setTimeout(resolve, 20));
+  const copyInSync = responder.logs().includes('netboot: etcd copy in sync');
   const loadAtStorm = os.loadavg()[0]!;
+  const kv0 = await etcdKvReads(etcd.endpoint);
   const s = await measuredStorm(port, responder.pid, etcd.pid);
+  const kv1 = await etcdKvReads(etcd.endpoint);
   // The same 1,000 rigs booting again on the now warm responder (JIT done, timeline full).
   const w = await measuredStorm(port, responder.pid, etcd.pid);
+  const kv2 = await etcdKvReads(etcd.endpoint);
   const stormLog = responder.logs();
   // The same storm against nginx on the same core (3 x the static file, each on its own
   // connection): what this machine allows at this moment; the storm's reference in the same run.
@@ -428,6 +436,9 @@ async function main(): Promise<void> {
     storm_server_runqueue_wait_s: round(s.wait.server, 2),
     storm_client_runqueue_wait_s: round(s.wait.client, 2),
     storm_etcd_runqueue_wait_s: round(s.wait.etcd, 2),
+    storm_etcd_copy_in_sync: copyInSync,
+    storm_etcd_kv_reads: kv1 - kv0,
+    storm_warm_etcd_kv_reads: kv2 - kv1,
     storm_warm_p99_ms: round(percentile(w.latenciesMs, 99), 2),
     storm_warm_p50_ms: round(percentile(w.latenciesMs, 50), 2),
     storm_warm_errors: w.errors,
@@ -459,6 +470,7 @@ async function main(): Promise<void> {
     ['storm: responder CPU', `${metrics.storm_server_cpu_s} s (${metrics.storm_cpu_us_per_request} µs per request incl. its own TCP connection, ${round(metrics.storm_server_sys_share_of_cpu * 100, 0)}% of it in the kernel; ${round(metrics.storm_server_core_share * 100, 1)}% of one core)`],
     ['storm: waiting for a CPU (run queue)', `responder ${metrics.storm_server_runqueue_wait_s} s, storm client ${metrics.storm_client_runqueue_wait_s} s, etcd ${metrics.storm_etcd_runqueue_wait_s} s (etcd: all its threads; the others: the main (JS) thread; over ${metrics.storm_duration_s} s)`],
     ['storm: where a request waited (p99)', `connecting ${metrics.storm_connect_p99_ms} ms, connected to answer ${metrics.storm_answer_p99_ms} ms; storm client event-loop delay p99 ${metrics.storm_client_loop_p99_ms} ms, max ${metrics.storm_client_loop_max_ms} ms`],
+    ['storm: etcd reads (etcd /metrics, KV Range+Txn)', `${metrics.storm_etcd_kv_reads} during the storm, ${metrics.storm_warm_etcd_kv_reads} during the warm one (etcd copy in sync at the storm: ${metrics.storm_etcd_copy_in_sync ? 'yes' : 'NO'})`],
     ['storm again, warm responder', `p99 ${metrics.storm_warm_p99_ms} ms, p50 ${metrics.storm_warm_p50_ms} ms, errors ${metrics.storm_warm_errors}; ${metrics.storm_warm_cpu_us_per_request} µs of CPU per request; waited for a CPU ${metrics.storm_warm_server_runqueue_wait_s} s`],
     ['storm against nginx (same core, static file)', `p99 ${metrics.storm_nginx_p99_ms} ms, p50 ${metrics.storm_nginx_p50_ms} ms, errors ${metrics.storm_nginx_errors}; ${metrics.storm_nginx_cpu_us_per_request} µs of CPU per request; waited for a CPU ${metrics.storm_nginx_runqueue_wait_s} s`],
     [`storm: ${opt.clients} rigs x 3 calls`, `p99 ${metrics.storm_p99_ms} ms (pxe ${metrics.storm_pxe_p99_ms} / config ${metrics.storm_config_p99_ms} / env ${metrics.storm_env_p99_ms}), errors ${metrics.storm_errors}, ${metrics.storm_duration_s} s (goal p99 < 20 ms, no errors, within 10 s: ${metrics.goal_storm_met ? 'met' : 'NOT met'})`],
@@ -476,6 +488,7 @@ async function main(): Promise<void> {
     `*_requests_per_cpu_s: wrk's request count / the CPU seconds (user+system, /proc) the server process(es) used meanwhile: what one whole core would serve, less sensitive to other load on the machine than req/s`,
     `pxe_logged: the same responder without --quiet (one stderr line per step, read by the bench through a pipe)`,
     `storm_server_cpu_s: CPU seconds the responder used during the storm; storm_*_runqueue_wait_s: seconds the process's main thread (etcd: all its threads) was runnable but waiting for a CPU (/proc/PID/schedstat): where the storm latency goes on this shared machine (the responder's core share is what it got, not what it would have used); storm_connect/answer_p99_ms: request start to TCP connected, connected to the answer's headers; storm_client_loop_*: the storm client's own event-loop delay (monitorEventLoopDelay, 1 ms resolution subtracted), time a request waited for the client rather than the server`,
+    `storm_etcd_kv_reads: KV Range and Txn calls etcd handled during the storm (its own /metrics): 0 when every get-initial-config was answered from the responder's etcd copy (in sync before the storm: the bench waits for its log line); the copy's liveness pings are maintenance Status calls, not counted`,
     `storm_nginx_*: the same storm (3 requests per rig for the static file, each on its own connection) against the nginx worker on the responder's core, right after: what the machine allowed at that moment`,
     `storm_warm_*: the same storm again right after, on the then warm responder (JIT done, the 1,000 rigs in its timeline); the goal is judged on the first storm, on a freshly started responder`,
     `1-minute load average ${loadAtStart.toFixed(1)} at start, ${os.loadavg()[0]!.toFixed(1)} at end (other work on this shared machine skews absolute figures; the same-run ratio to nginx less so)`,

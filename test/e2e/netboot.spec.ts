@@ -135,6 +135,8 @@ test('config in the editor, start from the UI, rigs appear live, stuck and unkno
   await expect(rowA.getByTestId('netboot-step-env')).toHaveAttribute('data-outcome', 'ok');
   await expect(rowA.getByTestId('netboot-machine-state')).toHaveText('booted');
   await expect(page.getByTestId('netboot-etcd')).toHaveText('answering');
+  // The responder's etcd copy of /farm/dc/ and /farm/workers/ (docs/netboot.md, "The etcd copy").
+  await expect(page.getByTestId('netboot-etcd-copy')).toHaveText(/^copy in sync \(\d+ keys\)$/);
 
   // A second rig gets its script and no further: stuck after 5 s, highlighted, listed first.
   await rigCall(port, `/api/v1/pxe?mac=${RIG_B}`, '10.40.25.9');

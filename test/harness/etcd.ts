@@ -37,6 +37,21 @@ export interface EtcdHandle {
   stop(): Promise<void>;
 }
 
+/**
+ * KV reads etcd has handled (Range + Txn, any code), from its own /metrics on the client URL:
+ * how a test or bench counts the etcd calls a client made without wrapping the client.
+ */
+export async function etcdKvReads(endpoint: string): Promise<number> {
+  const text = await (await fetch(`${endpoint}/metrics`)).text();
+  let n = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('grpc_server_handled_total{')) continue;
+    if (!line.includes('grpc_service="etcdserverpb.KV"') || !/grpc_method="(Range|Txn)"/.test(line)) continue;
+    n += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return n;
+}
+
 /** Ready once GET /health answers {"health":"true"}. */
 export function etcdHealthProbe(endpoint: string): ReadyProbe {
   return (signal) =>

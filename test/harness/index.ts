@@ -17,7 +17,7 @@ export {
 } from './proc';
 export { ensureBinary, findBinary, aptInstallCommand, type EnsureBinaryOptions } from './require-binary';
 export { startSshd, passwordAuthSupport, type SshdHandle, type SshdOptions, type SshClientKey } from './sshd';
-export { startEtcd, etcdHealthProbe, type EtcdHandle, type EtcdOptions } from './etcd';
+export { startEtcd, etcdHealthProbe, etcdKvReads, type EtcdHandle, type EtcdOptions } from './etcd';
 export { etcdctl as runEtcdctl, etcdctlEnv, type EtcdctlResult, type EtcdctlOptions } from './etcdctl';
 export {
   startFaultProxy,

@@ -6,7 +6,8 @@ import { startEtcd, stopAll, type EtcdHandle } from '../harness/index';
 import { DC_UUID, MAC1, get, resolved, testConfigInput } from '../support/netboot-http';
 
 // get-initial-config against the harness's real etcd (127.0.0.1, random ports): the responder
-// makes its own Etcd3Reader from the config, as `drover netboot serve` will.
+// makes its own Etcd3Reader from the config, as `drover netboot serve` will, with the etcd copy off
+// (every request reads etcd; netboot-etcd-copy.test.ts tests the copy).
 
 let etcd: EtcdHandle;
 let client: Etcd3;
@@ -20,7 +21,7 @@ beforeAll(async () => {
   await client.put(`/farm/dc/${DC_UUID}/config`).value('# urumqi\nPOOL=stratum+tcp://pool.urumqi:4444\nINFLUX_DB=miners\nWALLET=dc-default\n');
   await client.put(`/farm/workers/${MAC1}/env`).value("WORKER_NAME='rig 07'\nWALLET=0xabc\nOC_PROFILE=3090-low\n");
   server = new NetbootServer({
-    config: resolved(testConfigInput({ etcd: { endpoints: [etcd.endpoint], dialTimeoutMs: 1000, requestTimeoutMs: 1000 } })),
+    config: resolved(testConfigInput({ etcd: { endpoints: [etcd.endpoint], dialTimeoutMs: 1000, requestTimeoutMs: 1000, cache: { enabled: false } } })),
     neighbours: false,
     log: (l) => logs.push(l),
   });

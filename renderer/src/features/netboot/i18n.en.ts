@@ -41,6 +41,13 @@ export const netbootEn = {
       ok: 'answering',
       down: 'down',
     },
+    etcdCopy: {
+      off: 'no copy',
+      syncing: 'copy: syncing',
+      'in-sync': 'copy in sync ({{keys}} keys)',
+      'read-through': 'no copy: reading etcd',
+      since: 'since {{time}}',
+    },
     confirmStop: {
       title: 'Stop the netboot responder on {{url}}?',
       body_one: '{{count}} machine is in the middle of a boot. Stopping now leaves it waiting (iPXE retries; the agent retries get-initial-config):',

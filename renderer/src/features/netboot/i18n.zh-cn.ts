@@ -43,6 +43,13 @@ export const netbootZhCN: Translation<typeof netbootEn> = {
       ok: '正常响应',
       down: '不可用',
     },
+    etcdCopy: {
+      off: '无副本',
+      syncing: '副本：同步中',
+      'in-sync': '副本已同步（{{keys}} 个键）',
+      'read-through': '无副本：直接读取 etcd',
+      since: '自 {{time}} 起',
+    },
     confirmStop: {
       title: '停止 {{url}} 上的网络启动服务？',
       body_one: '有 {{count}} 台机器正在启动中。现在停止会让它等待（iPXE 会重试；agent 会重试 get-initial-config）：',

@@ -10,6 +10,7 @@ import { midBootMachines, selectNetbootLive, selectNetbootStatus } from './netbo
 
 const STATE_COLOR: Record<NetbootServerState, string> = { stopped: 'default', starting: 'processing', running: 'success', stopping: 'processing', failed: 'error' };
 const ETCD_COLOR = { 'not-configured': 'default', unknown: 'default', ok: 'success', down: 'error' } as const;
+const COPY_COLOR = { off: 'default', syncing: 'processing', 'in-sync': 'success', 'read-through': 'warning' } as const;
 
 export function isRunning(status: NetbootFeatureStatus | undefined): boolean {
   return status?.state === 'running' || status?.state === 'starting';
@@ -117,6 +118,13 @@ export function NetbootHeader() {
               {t(`netboot.etcdState.${status?.etcd.state ?? 'not-configured'}`)}
             </Tag>
           </Tooltip>
+          {status?.etcd.copy && (
+            <Tooltip title={status.etcd.copy.reason ?? t('netboot.etcdCopy.since', { time: new Date(status.etcd.copy.sinceMs).toLocaleTimeString() })}>
+              <Tag color={COPY_COLOR[status.etcd.copy.state]} data-testid="netboot-etcd-copy">
+                {t(`netboot.etcdCopy.${status.etcd.copy.state}`, { keys: status.etcd.copy.keys })}
+              </Tag>
+            </Tooltip>
+          )}
         </Descriptions.Item>
         <Descriptions.Item label={t('netboot.header.requests')}>
           <Tooltip title={c ? t('netboot.header.counters', { ...c }) : undefined}>
