@@ -10,6 +10,7 @@
 //   ui_task_p95_ms / ui_task_max_ms, ui_frame_max_ms, ui_frames: context for the two above;
 //   ui_load_avg_1m_at_start: the machine's load when the trace started.
 import { chromium } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -42,7 +43,11 @@ export interface MinersUiOptions {
 
 export async function measureMinersUi(opt: MinersUiOptions): Promise<Record<string, number | null>> {
   const staticDir = path.join(repoRoot, 'dist/renderer');
-  if (!existsSync(path.join(staticDir, 'index.html'))) throw new Error('dist/renderer is not built: run `node scripts/build.mjs renderer` first');
+  if (!existsSync(path.join(staticDir, 'index.html'))) {
+    // A fresh clone: the production renderer (no test hooks), as `npm start` builds it.
+    console.log('building dist/renderer (node scripts/build.mjs renderer)');
+    execFileSync(process.execPath, ['scripts/build.mjs', 'renderer'], { cwd: repoRoot, stdio: 'inherit' });
+  }
   if (!existsSync(opt.chromium)) throw new Error(`no Chromium at ${opt.chromium} (apt-get install chromium, or pass --chromium PATH)`);
   const tmp = await makeTempDir('drover-bench-miners-ui-');
   const env: NodeJS.ProcessEnv = { ...process.env };
