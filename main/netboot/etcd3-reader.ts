@@ -86,7 +86,7 @@ export class Etcd3Reader implements EtcdReader, Disposable {
         ms,
       );
       signal?.addEventListener('abort', onAbort, { once: true });
-      read(new Date(Date.now() + ms)).then(
+      read(new Date(this.clock.now() + ms)).then(
         (result) => finish(() => resolve(map(result))),
         (err: unknown) => finish(() => reject(this.mapError(err))),
       );

@@ -47,6 +47,7 @@ export class WatchedEtcdReader implements EtcdReader, Disposable {
   private readonly copy: EtcdCopy;
   private readonly clock: Clock;
   private readonly livenessMs: number;
+  private readonly overCapRetryMs: number;
   private state: State = 'syncing';
   private sinceMs: number;
   private reason: string | undefined;
@@ -65,6 +66,7 @@ export class WatchedEtcdReader implements EtcdReader, Disposable {
   constructor(private readonly options: WatchedEtcdReaderOptions) {
     this.clock = options.clock;
     this.livenessMs = options.livenessMs ?? 3000;
+    this.overCapRetryMs = options.overCapRetryMs ?? 60_000;
     this.copy = new EtcdCopy(options.prefixes, options.limits);
     this.sinceMs = this.clock.now();
     this.ticker = this.clock.setInterval(() => this.tick(), options.pingMs ?? 1000, { background: true });
@@ -112,9 +114,19 @@ export class WatchedEtcdReader implements EtcdReader, Disposable {
 
   private usable(): boolean {
     if (this.state !== 'in-sync') return false;
-    if (this.clock.now() - this.lastAliveMs <= this.livenessMs) return true;
+    if (!this.silent()) return true;
     this.drop(`etcd gave no sign of life for ${this.livenessMs} ms`);
     return false;
+  }
+
+  /** No sign of life from etcd for longer than livenessMs. */
+  private silent(): boolean {
+    return this.clock.now() - this.lastAliveMs > this.livenessMs;
+  }
+
+  /** A gRPC deadline ms from now, on the reader's clock. */
+  private deadline(ms: number): Date {
+    return new Date(this.clock.now() + ms);
   }
 
   private setState(state: State, reason?: string): void {
@@ -141,12 +153,12 @@ export class WatchedEtcdReader implements EtcdReader, Disposable {
 
   private tick(): void {
     if (this.disposed) return;
-    if (this.state === 'in-sync' && this.clock.now() - this.lastAliveMs > this.livenessMs) {
+    if (this.state === 'in-sync' && this.silent()) {
       this.drop(`etcd gave no sign of life for ${this.livenessMs} ms`);
       return;
     }
     // Range read done, watches asked for, and no answer: start again rather than wait forever.
-    if (this.state === 'syncing' && this.watchers.length > 0 && this.clock.now() - this.lastAliveMs > this.livenessMs) {
+    if (this.state === 'syncing' && this.watchers.length > 0 && this.silent()) {
       this.drop(`the etcd watch was not created within ${this.livenessMs} ms`);
       return;
     }
@@ -154,7 +166,7 @@ export class WatchedEtcdReader implements EtcdReader, Disposable {
     this.pinging = true;
     const generation = this.generation;
     this.client.maintenance
-      .status({ deadline: new Date(Date.now() + Math.min(this.options.requestTimeoutMs, this.livenessMs)) })
+      .status({ deadline: this.deadline(Math.min(this.options.requestTimeoutMs, this.livenessMs)) })
       .then(
         () => {
           if (generation === this.generation) this.alive();
@@ -178,7 +190,7 @@ export class WatchedEtcdReader implements EtcdReader, Disposable {
     try {
       const res = await this.client.kv.txn(
         { success: prefixes.map((p) => { const r = Range.prefix(p); return { request_range: { key: r.start, range_end: r.end } }; }) },
-        { deadline: new Date(Date.now() + this.options.requestTimeoutMs) },
+        { deadline: this.deadline(this.options.requestTimeoutMs) },
       );
       if (generation !== this.generation) return;
       revision = Number(res.header.revision);
@@ -187,7 +199,7 @@ export class WatchedEtcdReader implements EtcdReader, Disposable {
       const loaded = this.copy.load(entries, revision);
       if (!loaded.ok) {
         this.setState('read-through', `not copied: ${loaded.reason}`);
-        this.scheduleRetry(this.options.overCapRetryMs ?? 60_000);
+        this.scheduleRetry(this.overCapRetryMs);
         return;
       }
     } catch (err) {
@@ -218,7 +230,7 @@ export class WatchedEtcdReader implements EtcdReader, Disposable {
           if (!r.ok) {
             if (r.overCap) {
               this.dropTo('read-through', `not copied: ${r.reason}`);
-              this.scheduleRetry(this.options.overCapRetryMs ?? 60_000);
+              this.scheduleRetry(this.overCapRetryMs);
             } else this.drop(r.reason);
             return;
           }
