@@ -11,7 +11,7 @@
 // UI (Chromium): the same farm size, a 20,000-row jobs table (500 workers) receiving an update
 // every second for 60 s, 1% of the jobs changing per update; long tasks over 50 ms and p95 frame
 // time from a performance trace (support/miners-ui-trace.ts); needs dist/renderer.
-// Options: --workers 500 --jobs 20000 --change 0.01 --ticks 30 --runs 3 --ui-jobs 20000 --ui-seconds 60 --skip-ui --chromium PATH
+// Options: --workers 500 --jobs 20000 --change 0.01 --ticks 30 --runs 3 --ui-jobs 20000 --ui-seconds 60 --skip-ui --ui-trace FILE (keep the raw trace) --ui-cpu-prof FILE (a V8 profile of the page meanwhile; skews the frame times) --chromium PATH
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { applyLive, diffLive, jsonEqual, type LiveData } from '../../main/contract/live';
@@ -23,7 +23,7 @@ import { createFakeLotusFarm } from '../fixtures/lotus/fake-lotus-server';
 import { benchOptions, median, percentile, round, writeBenchResult } from './support/bench-stats';
 import { measureMinersUi } from './support/miners-ui-trace';
 
-const opt = benchOptions({ workers: 500, jobs: 20_000, change: 0.01, ticks: 30, runs: 3, 'ui-jobs': 20_000, 'ui-seconds': 60, 'skip-ui': false, chromium: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium' });
+const opt = benchOptions({ workers: 500, jobs: 20_000, change: 0.01, ticks: 30, runs: 3, 'ui-jobs': 20_000, 'ui-seconds': 60, 'skip-ui': false, 'ui-trace': '', 'ui-cpu-prof': '', chromium: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium' });
 
 let seed = 7;
 const rand = () => ((seed = (seed * 16807) % 2147483647) - 1) / 2147483646;
@@ -107,7 +107,7 @@ function nextPoll(prev: { workers: Record<string, MinerWorker>; jobs: Record<str
  */
 async function measureUi(): Promise<Record<string, number | null>> {
   if (opt['skip-ui']) return {};
-  const ui = await measureMinersUi({ chromium: opt.chromium, seconds: opt['ui-seconds'], jobs: opt['ui-jobs'], workers: opt.workers, changesPerTick: Math.max(1, Math.round(opt['ui-jobs'] * opt.change)) });
+  const ui = await measureMinersUi({ chromium: opt.chromium, seconds: opt['ui-seconds'], jobs: opt['ui-jobs'], workers: opt.workers, changesPerTick: Math.max(1, Math.round(opt['ui-jobs'] * opt.change)), traceOut: opt['ui-trace'] || undefined, cpuProfileOut: opt['ui-cpu-prof'] || undefined });
   console.log(`ui: ${ui.ui_jobs} jobs, ${ui.ui_seconds} s: ${ui.ui_long_tasks_over_50ms} long tasks over 50 ms (longest task ${ui.ui_task_max_ms} ms), frame work p95 ${ui.ui_frame_p95_ms} ms over ${ui.ui_frames} frames (max ${ui.ui_frame_max_ms} ms)`);
   return ui;
 }

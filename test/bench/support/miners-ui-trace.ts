@@ -12,6 +12,7 @@
 import { chromium } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,6 +40,10 @@ export interface MinersUiOptions {
   jobs: number;
   workers: number;
   changesPerTick: number;
+  /** Where to keep the raw trace (chrome://tracing, DevTools' Performance panel); none: not kept. */
+  traceOut?: string;
+  /** Where to keep a V8 CPU profile of the page over the same seconds (.cpuprofile); none: not taken. */
+  cpuProfileOut?: string;
 }
 
 export async function measureMinersUi(opt: MinersUiOptions): Promise<Record<string, number | null>> {
@@ -82,9 +87,16 @@ export async function measureMinersUi(opt: MinersUiOptions): Promise<Record<stri
     if (!shown?.includes(String(opt.jobs))) throw new Error(`the jobs table shows "${shown}", not ${opt.jobs} jobs`);
     await page.waitForTimeout(3000); // warm up: a few updates through the code paths
     const loadAtStart = os.loadavg()[0]!;
+    const cdp = opt.cpuProfileOut ? await page.context().newCDPSession(page) : undefined;
+    if (cdp) {
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.start');
+    }
     await browser.startTracing(page, { categories: ['toplevel', 'devtools.timeline', 'cc', 'disabled-by-default-devtools.timeline'] });
     await page.waitForTimeout(opt.seconds * 1000);
     const buf = await browser.stopTracing();
+    if (cdp) await writeFile(opt.cpuProfileOut!, JSON.stringify((await cdp.send('Profiler.stop')).profile));
+    if (opt.traceOut) await writeFile(opt.traceOut, buf);
     const trace = JSON.parse(buf.toString('utf8')) as { traceEvents: TraceEvent[] } | TraceEvent[];
     const events = Array.isArray(trace) ? trace : trace.traceEvents;
     // The renderer's main thread: the thread named CrRendererMain of the process that ran the page's frames.

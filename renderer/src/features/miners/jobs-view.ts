@@ -73,16 +73,40 @@ function listOrder(sort: JobsFilter['sort'], started: boolean): (a: Row, b: Row)
   return (a, b) => dir * (a.v - b.v) || bySectorRow(a, b);
 }
 
-function merge(a: readonly Row[], b: readonly Row[], cmp: (x: Row, y: Row) => number): Row[] {
-  if (b.length === 0) return a as Row[];
-  if (a.length === 0) return b as Row[];
-  const out: Row[] = new Array<Row>(a.length + b.length);
-  let i = 0;
-  let j = 0;
+/** Where `row` sits in `rows` (sorted by `cmp`, a total order), or -1 when it is not there. */
+function indexOfRow(rows: readonly Row[], row: Row, cmp: (x: Row, y: Row) => number): number {
+  let lo = 0;
+  let hi = rows.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const c = cmp(rows[mid]!, row);
+    if (c < 0) lo = mid + 1;
+    else if (c > 0) hi = mid - 1;
+    else return rows[mid]!.key === row.key ? mid : -1;
+  }
+  return -1;
+}
+
+/**
+ * `rows` less the rows at `drop` (ascending indexes) merged with `add` (sorted by `cmp`; on a tie
+ * the kept row comes first): one pass and one new array, no lookup per kept row.
+ */
+function mergeWithout(rows: readonly Row[], drop: readonly number[], add: readonly Row[], cmp: (x: Row, y: Row) => number): Row[] {
+  if (drop.length === 0 && add.length === 0) return rows as Row[];
+  const out = new Array<Row>(rows.length - drop.length + add.length);
   let k = 0;
-  while (i < a.length && j < b.length) out[k++] = cmp(a[i]!, b[j]!) <= 0 ? a[i++]! : b[j++]!;
-  while (i < a.length) out[k++] = a[i++]!;
-  while (j < b.length) out[k++] = b[j++]!;
+  let j = 0;
+  let d = 0;
+  for (let i = 0; i < rows.length; i++) {
+    if (d < drop.length && drop[d] === i) {
+      d++;
+      continue;
+    }
+    const r = rows[i]!;
+    while (j < add.length && cmp(add[j]!, r) < 0) out[k++] = add[j++]!;
+    out[k++] = r;
+  }
+  while (j < add.length) out[k++] = add[j++]!;
   return out;
 }
 
@@ -132,16 +156,27 @@ export function createJobOrder(): (jobs: Readonly<Record<string, MinerJob>>, f: 
     if (last && changed !== undefined) {
       if (changed.length === 0) ({ started, other } = last);
       else {
-        const gone = new Set(changed);
+        // A changed job's old row is found by binary search (each row holds the job it was made
+        // from, the one last.jobs holds), so the 20,000 kept rows are copied without a lookup each.
+        const dropStarted: number[] = [];
+        const dropOther: number[] = [];
         const addStarted: Row[] = [];
         const addOther: Row[] = [];
+        const prev = last.jobs;
         for (const key of changed) {
+          const before = Object.prototype.hasOwnProperty.call(prev, key) ? prev[key] : undefined;
+          if (before && matches(before, f, text)) {
+            const startedBefore = isStarted(before);
+            const i = indexOfRow(startedBefore ? last.started : last.other, rowOf(key, before), startedBefore ? startedOrder : otherOrder);
+            if (i >= 0) (startedBefore ? dropStarted : dropOther).push(i);
+          }
           if (!Object.prototype.hasOwnProperty.call(jobs, key)) continue;
           const job = jobs[key]!;
           if (matches(job, f, text)) (isStarted(job) ? addStarted : addOther).push(rowOf(key, job));
         }
-        started = merge(last.started.filter((r) => !gone.has(r.key)), addStarted.sort(startedOrder), startedOrder);
-        other = merge(last.other.filter((r) => !gone.has(r.key)), addOther.sort(otherOrder), otherOrder);
+        const ascending = (a: number, b: number) => a - b;
+        started = mergeWithout(last.started, dropStarted.sort(ascending), addStarted.sort(startedOrder), startedOrder);
+        other = mergeWithout(last.other, dropOther.sort(ascending), addOther.sort(otherOrder), otherOrder);
       }
     } else {
       started = [];
