@@ -104,6 +104,13 @@ export interface Sink<T> {
    * queueing diffs without bound.
    */
   bufferedBytes(): number;
+  /**
+   * Streams with a text codec (StreamDef.text): one text event given as its text, or as UTF-8
+   * bytes of whole sequences (one or more chunks, not kept after the call). Sent as a binary frame
+   * without decoding where the client reads them, else as the codec's event in JSON. Absent on
+   * other streams.
+   */
+  text?(text: string | Uint8Array | readonly Uint8Array[]): void;
 }
 
 export type ImplFn<D> =

@@ -79,9 +79,20 @@ const NodeBuffer = (globalThis as { Buffer?: NodeBufferLike }).Buffer;
  * One binary event frame. Its ArrayBuffer holds exactly this frame (never a shared pool), so a
  * MessagePort can transfer it.
  */
-export function encodeBinaryEvent(id: number, text: string): Uint8Array {
+export function encodeBinaryEvent(id: number, text: string | Uint8Array | readonly Uint8Array[]): Uint8Array {
   let out: Uint8Array;
-  if (NodeBuffer) {
+  if (typeof text !== 'string') {
+    // UTF-8 already (whole sequences): copied once behind the header.
+    const parts: readonly Uint8Array[] = text instanceof Uint8Array ? [text] : text;
+    let n = 0;
+    for (const p of parts) n += p.length;
+    out = NodeBuffer ? NodeBuffer.allocUnsafeSlow(BINARY_HEADER_BYTES + n) : new Uint8Array(BINARY_HEADER_BYTES + n);
+    let at = BINARY_HEADER_BYTES;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+  } else if (NodeBuffer) {
     const n = NodeBuffer.byteLength(text, 'utf8');
     const buf = NodeBuffer.allocUnsafeSlow(BINARY_HEADER_BYTES + n);
     buf.write(text, BINARY_HEADER_BYTES, 'utf8');
@@ -117,6 +128,15 @@ export function asBytes(data: unknown): Uint8Array | null {
     return all;
   }
   return null;
+}
+
+/** The text of UTF-8 bytes given to Sink.text (whole sequences). */
+export function utf8Text(text: string | Uint8Array | readonly Uint8Array[]): string {
+  if (typeof text === 'string') return text;
+  if (text instanceof Uint8Array) return utf8Decoder.decode(text);
+  let s = '';
+  for (const p of text) s += utf8Decoder.decode(p);
+  return s;
 }
 
 /** Reads a binary frame's header and text; a clear reason when it is not one. */

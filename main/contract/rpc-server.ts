@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { AppContract, AppImpl, CallContext, Def, Sink } from './define';
 import type { FrameEndpoint } from './endpoint';
 import { AppError } from './errors';
-import { ClientFrameSchema, DEFAULT_MAX_FRAME_CHARS, encodeBinaryEvent, MAX_BINARY_ID, PROTOCOL_VERSION, sniffFrameId, type ServerFrame } from './frames';
+import { ClientFrameSchema, DEFAULT_MAX_FRAME_CHARS, encodeBinaryEvent, MAX_BINARY_ID, PROTOCOL_VERSION, sniffFrameId, utf8Text, type ServerFrame } from './frames';
 import { DisposableStore, toDisposable, type Disposable } from './lifecycle';
 
 export interface ServeOptions {
@@ -192,6 +192,15 @@ export function serveConnection(
       end: (err) => finish(err),
       signal: ctrl.signal,
       bufferedBytes: () => endpoint.bufferedAmount?.() ?? 0,
+      ...(codec
+        ? {
+            text: (t: string | Uint8Array | readonly Uint8Array[]) => {
+              if (ended) return;
+              if (binary) sendBinary(encodeBinaryEvent(id, t));
+              else send({ t: 'ev', id, d: codec.fromText(utf8Text(t)) });
+            },
+          }
+        : {}),
     };
     try {
       const input = parseInput(def, p, name);

@@ -36,7 +36,7 @@ export function terminalEnv(env: NodeJS.ProcessEnv): Record<string, string> {
 /** A local login shell through node-pty. */
 export class LocalPtySource implements TerminalSource {
   private readonly pty: IPty;
-  private readonly dataEmitter = new Emitter<string>();
+  private readonly dataEmitter = new Emitter<Uint8Array>();
   private readonly exitEmitter = new Emitter<TerminalExit>();
   readonly onData = this.dataEmitter.event;
   readonly onExit = this.exitEmitter.event;
@@ -50,11 +50,12 @@ export class LocalPtySource implements TerminalSource {
     const cwd = opts.cwd ?? os.homedir();
     this.shellName = path.basename(shell);
     try {
-      this.pty = spawn(shell, args, { name: 'xterm-256color', cols: opts.cols, rows: opts.rows, cwd, env: terminalEnv(env) });
+      // encoding null: the pty's bytes as Buffers, passed on to the frames undecoded.
+      this.pty = spawn(shell, args, { name: 'xterm-256color', cols: opts.cols, rows: opts.rows, cwd, env: terminalEnv(env), encoding: null });
     } catch (err) {
       throw new AppError('UNAVAILABLE', `cannot start ${shell}: ${(err as Error).message}`, { hint: 'Check that the shell exists and the working folder is readable.' });
     }
-    this.pty.onData((d) => this.dataEmitter.fire(d));
+    this.pty.onData((d) => this.dataEmitter.fire(d as unknown as Uint8Array));
     this.pty.onExit(({ exitCode, signal }) => {
       this.exited = true;
       this.exitEmitter.fire({ code: exitCode, signal: signal ? (os.constants.signals && Object.entries(os.constants.signals).find(([, n]) => n === signal)?.[0]) ?? String(signal) : null });

@@ -1,59 +1,58 @@
 /**
  * The recent output of one terminal session, bounded: what a page that attaches again (after a
- * reload) writes into its new screen before the live output. Appends are O(1) amortised; the text
- * is joined only when it is read. Memory is at most `maxChars` plus one frame.
+ * reload) writes into its new screen before the live output. Kept as the UTF-8 chunks that were
+ * sent (whole sequences each, not copied); appends are O(1) amortised; the text is decoded only
+ * when it is read. Memory is at most `maxChars` bytes plus one chunk.
  */
 export class ReplayBuffer {
-  private chunks: string[] = [];
-  private chars = 0;
-  /** Characters dropped off the front so far. */
-  private droppedChars = 0;
+  private chunks: Uint8Array[] = [];
+  private bytes = 0;
+  /** Bytes dropped off the front so far. */
+  private droppedBytes = 0;
 
+  /** maxChars: the bound in bytes of UTF-8 text (as many characters for ASCII output). */
   constructor(readonly maxChars: number) {}
 
   get length(): number {
-    return Math.min(this.chars, this.maxChars);
+    return Math.min(this.bytes, this.maxChars);
   }
 
   /** True once output older than the buffer was dropped. */
   get truncated(): boolean {
-    return this.droppedChars > 0 || this.chars > this.maxChars;
+    return this.droppedBytes > 0 || this.bytes > this.maxChars;
   }
 
-  append(data: string): void {
-    if (this.maxChars <= 0 || !data) return;
+  /** One chunk of whole UTF-8 sequences (kept as it is: the caller does not reuse it). */
+  append(data: Uint8Array): void {
+    if (this.maxChars <= 0 || !data.length) return;
     this.chunks.push(data);
-    this.chars += data.length;
+    this.bytes += data.length;
     // Whole chunks that lie entirely before the window go; the partial one is cut on read.
-    while (this.chunks.length > 1 && this.chars - this.chunks[0]!.length >= this.maxChars) {
+    while (this.chunks.length > 1 && this.bytes - this.chunks[0]!.length >= this.maxChars) {
       const c = this.chunks.shift()!;
-      this.chars -= c.length;
-      this.droppedChars += c.length;
+      this.bytes -= c.length;
+      this.droppedBytes += c.length;
     }
   }
 
   /**
-   * The last `maxChars` characters (at most). When older output was cut, the text starts after the
-   * first line break of the window (so no escape sequence or character is cut in half), unless
-   * the window has no line break in its first quarter.
+   * The text of the last `maxChars` bytes (at most). When older output was cut, the text starts
+   * after the first line break of the window (so no escape sequence or character is cut in half),
+   * unless the window has no line break in its first quarter; then at the next character.
    */
   text(): string {
-    const all = this.chunks.length === 1 ? this.chunks[0]! : this.chunks.join('');
-    this.chunks = all ? [all] : [];
-    if (all.length <= this.maxChars && this.droppedChars === 0) return all;
+    const all = this.chunks.length === 1 ? Buffer.from(this.chunks[0]!.buffer, this.chunks[0]!.byteOffset, this.chunks[0]!.byteLength) : Buffer.concat(this.chunks);
+    this.chunks = all.length ? [all] : [];
+    if (all.length <= this.maxChars && this.droppedBytes === 0) return all.toString('utf8');
     let start = Math.max(0, all.length - this.maxChars);
-    const nl = all.indexOf('\n', start);
+    const nl = all.indexOf(0x0a, start);
     if (nl >= 0 && nl - start < this.maxChars / 4) start = nl + 1;
-    else if (start > 0 && isLowSurrogate(all.charCodeAt(start))) start++;
-    return all.slice(start);
+    else while (start < all.length && (all[start]! & 0xc0) === 0x80) start++;
+    return all.toString('utf8', start);
   }
 
   clear(): void {
     this.chunks = [];
-    this.chars = 0;
+    this.bytes = 0;
   }
-}
-
-function isLowSurrogate(code: number): boolean {
-  return code >= 0xdc00 && code <= 0xdfff;
 }

@@ -3,14 +3,14 @@ import { AppError } from '../contract/errors';
 import { hopLabel, routeLabel, shortHopLabel, type SshTarget } from '../contract/ssh';
 import { systemClock, type Clock } from '../contract/clock';
 import type { Disposable } from '../contract/lifecycle';
-import type { HostRunResult, TerminalBusy, TerminalLiveData, TerminalLiveSession, TerminalOutput, TerminalSession as SessionInfo, TerminalTarget } from '../contract/terminal';
+import type { HostRunResult, TerminalBusy, TerminalLiveData, TerminalLiveSession, TerminalSession as SessionInfo, TerminalTarget } from '../contract/terminal';
 import { LivePublisher } from '../live/live-publisher';
 import type { SshConnectionPool } from '../ssh/connection-pool';
 import { onHosts } from '../ssh/run-on-hosts';
 import { sshRoute } from '../ssh/ssh-route';
 import { LocalPtySource } from './local-pty-source';
 import { SshShellSource } from './ssh-shell-source';
-import { DEFAULT_REPLAY_CHARS, TerminalSession, type FlowControl } from './terminal-session';
+import { DEFAULT_REPLAY_CHARS, TerminalSession, type FlowControl, type SessionOutput } from './terminal-session';
 
 export interface TerminalManagerDeps {
   pool: SshConnectionPool;
@@ -112,7 +112,7 @@ export class TerminalManager implements Disposable {
     return [...this.sessions.values()].map((s) => s.session.info);
   }
 
-  attach(id: string, listener: (e: TerminalOutput) => void): Disposable {
+  attach(id: string, listener: (e: SessionOutput) => void): Disposable {
     const entry = this.sessions.get(id);
     const session = this.get(id);
     entry?.orphanTimer?.dispose();

@@ -3,6 +3,7 @@ import { toDisposable } from '../contract/lifecycle';
 import type { terminalContract } from '../contract/terminal';
 import type { TerminalManager } from './terminal-manager';
 import { collectSavedHosts, type SavedHostSources } from './saved-hosts';
+import { SessionData } from './terminal-session';
 
 export function terminalImpl(manager: TerminalManager, savedHosts: SavedHostSources = {}): ContractImpl<typeof terminalContract> {
   return {
@@ -20,7 +21,9 @@ export function terminalImpl(manager: TerminalManager, savedHosts: SavedHostSour
       manager.close(id);
       return null;
     },
-    output: ({ id }, sink) => manager.attach(id, (e) => sink.next(e)),
+    // Output bytes go into the binary frame as the pty gave them (sink.text); decoded only for a
+    // transport without binary frames.
+    output: ({ id }, sink) => manager.attach(id, (e) => (e instanceof SessionData ? (sink.text ? sink.text(e.chunks) : sink.next({ kind: 'data', data: e.data })) : sink.next(e))),
     input: ({ id, data }) => manager.write(id, data),
     resize: ({ id, cols, rows }) => manager.resize(id, cols, rows),
     ack: ({ id, chars }) => manager.ack(id, chars),

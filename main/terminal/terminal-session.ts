@@ -3,9 +3,13 @@ import { Emitter, type Disposable } from '../contract/lifecycle';
 import type { TerminalBusy, TerminalOutput, TerminalSession as SessionInfo } from '../contract/terminal';
 import { ReplayBuffer } from './replay-buffer';
 import type { TerminalSource } from './terminal-source';
+import { completeUtf8Length, decodeChunks, utf16Length, utf8CutAt } from './utf8-chunks';
 
 export interface FlowControl {
-  /** Pause the source above this many characters sent but not yet acknowledged. */
+  /**
+   * Pause the source above this many characters sent but not yet acknowledged (UTF-16 code
+   * units of the decoded text: what the renderer counts when it acknowledges).
+   */
   highWatermarkChars: number;
   /** Resume it below this many. */
   lowWatermarkChars: number;
@@ -14,7 +18,7 @@ export interface FlowControl {
    * quiet line (nothing sent for this long: an echo, a prompt) goes at once.
    */
   batchMs: number;
-  /** A frame never carries more than this. */
+  /** A frame never carries more than this many bytes of UTF-8 text (so never more characters either). */
   maxFrameChars: number;
 }
 
@@ -32,7 +36,29 @@ export const DEFAULT_FLOW: FlowControl = { highWatermarkChars: 2 * 1024 * 1024, 
 // eslint-disable-next-line no-control-regex -- escape sequences are control characters
 const TITLE_RE = /\x1b\][02];([^\x07\x1b]{0,512})(?:\x07|\x1b\\)/g;
 
-const isHighSurrogate = (c: number) => c >= 0xd800 && c <= 0xdbff;
+const OSC = Buffer.from('\x1b]', 'latin1');
+
+/**
+ * One frame of output as the session sends it: whole UTF-8 sequences in one or more chunks (the
+ * source's own buffers, not copied), their total size, and the length of their text in UTF-16
+ * code units (the unit of acknowledgements). `data` decodes them, for listeners that want text;
+ * the terminal service hands the chunks to the binary frame as they are.
+ */
+export class SessionData {
+  readonly kind = 'data';
+  private text: string | undefined;
+  constructor(
+    readonly chunks: readonly Uint8Array[],
+    readonly bytes: number,
+    readonly chars: number,
+  ) {}
+  get data(): string {
+    return (this.text ??= decodeChunks(this.chunks));
+  }
+}
+
+/** What a session's listeners get: title and state as in the contract, data as bytes (SessionData). */
+export type SessionOutput = Exclude<TerminalOutput, { kind: 'data' }> | SessionData;
 
 /**
  * One terminal: batches the source's output, tracks what the renderer has not acknowledged yet
@@ -40,14 +66,19 @@ const isHighSurrogate = (c: number) => c >= 0xd800 && c <= 0xdbff;
  * without bound. Output waits (bounded the same way) while nobody is attached.
  */
 export class TerminalSession implements Disposable {
-  private pending: string[] = [];
+  /** Whole UTF-8 sequences not sent yet, each at most maxFrameChars bytes, with their UTF-16 lengths. */
+  private pending: Uint8Array[] = [];
+  private pendingLens: number[] = [];
+  private pendingBytes = 0;
   private pendingChars = 0;
+  /** An incomplete UTF-8 sequence at the end of the last byte read, completed by the next. */
+  private carry: Uint8Array | undefined;
   private unacked = 0;
   private paused = false;
   private timer: Disposable | undefined;
   /** When output was last sent (clock ms); a quiet line sends new output at once. */
   private lastSentAt = Number.NEGATIVE_INFINITY;
-  private readonly outEmitter = new Emitter<TerminalOutput>();
+  private readonly outEmitter = new Emitter<SessionOutput>();
   private attached = 0;
   private readonly disposables: Disposable[] = [];
   /** What was sent to pages, bounded: with what is still pending, the recent output. */
@@ -69,6 +100,9 @@ export class TerminalSession implements Disposable {
     this.disposables.push(source.onData((d) => this.onData(d)));
     this.disposables.push(
       source.onExit((e) => {
+        // An incomplete sequence the source ended with goes as it is (the renderer shows U+FFFD).
+        if (this.carry) this.push(this.carry, utf16Length(this.carry));
+        this.carry = undefined;
         this.flush();
         this.info = { ...this.info, state: 'exited', exitCode: e.code, exitSignal: e.signal };
         this.outEmitter.fire({ kind: 'state', session: this.info });
@@ -85,26 +119,59 @@ export class TerminalSession implements Disposable {
     return this.paused;
   }
 
-  private onData(data: string): void {
-    if (!data) return;
-    if (data.includes('\x1b]')) {
-      for (const m of data.matchAll(TITLE_RE)) {
+  private onData(data: string | Uint8Array): void {
+    let bytes: Uint8Array;
+    let chars: number | undefined;
+    let text: string | undefined;
+    if (typeof data === 'string') {
+      if (!data) return;
+      text = data;
+      chars = data.length;
+      bytes = Buffer.from(data, 'utf8');
+    } else {
+      bytes = this.carry ? Buffer.concat([this.carry, data]) : data;
+      this.carry = undefined;
+      const whole = completeUtf8Length(bytes);
+      if (whole < bytes.length) {
+        this.carry = Uint8Array.prototype.slice.call(bytes, whole);
+        bytes = bytes.subarray(0, whole);
+      }
+      if (!bytes.length) return;
+    }
+    if (Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).includes(OSC)) {
+      text ??= Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+      chars ??= text.length;
+      for (const m of text.matchAll(TITLE_RE)) {
         this.info = { ...this.info, title: m[1]! };
         this.outEmitter.fire({ kind: 'title', title: m[1]! });
         this.infoEmitter.fire(this.info);
       }
     }
-    this.pending.push(data);
-    this.pendingChars += data.length;
-    this.unacked += data.length;
+    const max = this.flow.maxFrameChars;
+    if (bytes.length <= max) this.push(bytes, chars ?? utf16Length(bytes));
+    else
+      for (let i = 0; i < bytes.length; ) {
+        const end = i + utf8CutAt(bytes.subarray(i), max);
+        const piece = bytes.subarray(i, end);
+        this.push(piece, utf16Length(piece));
+        i = end;
+      }
     this.checkPause();
     if (!this.attached) return;
-    if (this.pendingChars >= this.flow.maxFrameChars) this.flush();
+    if (this.pendingBytes >= max) this.flush();
     else if (!this.timer) {
       const quietFor = this.clock.now() - this.lastSentAt;
       if (quietFor >= this.flow.batchMs) this.flush();
       else this.timer = this.clock.setTimeout(() => this.flush(), this.flow.batchMs - quietFor);
     }
+  }
+
+  private push(bytes: Uint8Array, chars: number): void {
+    this.pending.push(bytes);
+    this.pendingLens.push(chars);
+    this.pendingBytes += bytes.length;
+    this.pendingChars += chars;
+    this.unacked += chars;
   }
 
   private checkPause(): void {
@@ -119,24 +186,36 @@ export class TerminalSession implements Disposable {
       this.timer.dispose();
       this.timer = undefined;
     }
-    if (!this.attached || this.pendingChars === 0) return;
-    const all = this.pending.length === 1 ? this.pending[0]! : this.pending.join('');
+    if (!this.attached || this.pendingBytes === 0) return;
+    const pending = this.pending;
+    const lens = this.pendingLens;
     this.pending = [];
+    this.pendingLens = [];
+    this.pendingBytes = 0;
     this.pendingChars = 0;
-    this.replay.append(all);
     this.lastSentAt = this.clock.now();
+    // Frames of whole chunks (each chunk is whole UTF-8 sequences, at most max bytes).
     const max = this.flow.maxFrameChars;
-    if (all.length <= max) {
-      this.outEmitter.fire({ kind: 'data', data: all });
-      return;
+    let from = 0;
+    let bytes = 0;
+    let chars = 0;
+    for (let i = 0; i < pending.length; i++) {
+      const b = pending[i]!.length;
+      if (bytes + b > max && i > from) {
+        this.send(pending.slice(from, i), bytes, chars);
+        from = i;
+        bytes = 0;
+        chars = 0;
+      }
+      bytes += b;
+      chars += lens[i]!;
     }
-    for (let i = 0; i < all.length; ) {
-      let end = Math.min(all.length, i + max);
-      // Never between the halves of a surrogate pair: each frame is valid UTF-16 (and UTF-8).
-      if (end < all.length && end - i > 1 && isHighSurrogate(all.charCodeAt(end - 1))) end--;
-      this.outEmitter.fire({ kind: 'data', data: all.slice(i, end) });
-      i = end;
-    }
+    this.send(from === 0 ? pending : pending.slice(from), bytes, chars);
+  }
+
+  private send(chunks: Uint8Array[], bytes: number, chars: number): void {
+    for (const c of chunks) this.replay.append(c);
+    this.outEmitter.fire(new SessionData(chunks, bytes, chars));
   }
 
   /** The renderer parsed this many characters. */
@@ -149,7 +228,7 @@ export class TerminalSession implements Disposable {
   }
 
   /** A renderer attaches: it gets the state, then what waited, then live output. */
-  attach(listener: (e: TerminalOutput) => void): Disposable {
+  attach(listener: (e: SessionOutput) => void): Disposable {
     this.attached++;
     // What an earlier, vanished renderer never acknowledged is not owed any more; what is
     // still pending is sent now and counted again.

@@ -9,7 +9,11 @@ export interface TerminalExit {
 /** A pausable terminal byte source: a local pty or an SSH shell channel. */
 export interface TerminalSource extends Disposable {
   readonly pid: number | undefined;
-  readonly onData: Event<string>;
+  /**
+   * Output as text, or as bytes of UTF-8 (one byte stream: a sequence may be split between two
+   * reads, the session joins it again).
+   */
+  readonly onData: Event<string | Uint8Array>;
   /** Fires once when the process or channel has ended. */
   readonly onExit: Event<TerminalExit>;
   write(data: string): void;

@@ -33,7 +33,8 @@
 // --skip-webgl, --skip-playwright, --profile e2e|page_transport (V8 profile of one more run),
 // --server-cpu-prof DIR (the serving process under node --cpu-prof for the whole run; its
 // functions by self time are printed at the end),
-// --flow '<json>' (other flow-control settings, via support/terminal-flow-server.ts; not written).
+// --flow '<json>' (other flow-control settings, via support/terminal-flow-server.ts; not written),
+// --only transport (pty_raw and transport alone: no browser, no renderer build needed; not written).
 import { chromium, type Browser as PwBrowser, type Page as PwPage } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -72,6 +73,7 @@ const { values: opt } = parseArgs({
     profile: { type: 'string' },
     'server-cpu-prof': { type: 'string' },
     flow: { type: 'string' },
+    only: { type: 'string' },
   },
   strict: true,
 });
@@ -92,6 +94,7 @@ const CHROMIUM = opt.chromium!;
 /** Pause between key presses in the echo tests (20 keys a second: a fast typist). */
 const KEY_GAP_MS = 50;
 if (opt.profile !== undefined && opt.profile !== 'e2e' && opt.profile !== 'page_transport') throw new Error('--profile must be e2e or page_transport');
+if (opt.only !== undefined && opt.only !== 'transport') throw new Error('--only must be transport');
 
 // ---------------------------------------------------------------------------------------------
 // helpers
@@ -289,7 +292,7 @@ async function startServer(staticDir: string, flowJson: string | undefined, cpuP
 // ---------------------------------------------------------------------------------------------
 // transport alone: a Node client over the WebSocket, acknowledging at once
 
-async function transportRun(url: string, cwd: string, n: number): Promise<{ seconds: number; chars: number }> {
+async function transportRun(url: string, cwd: string, n: number, file = 'data.txt'): Promise<{ seconds: number; chars: number }> {
   const end = mark(n);
   const client = await connectWebHost(url, { timeoutMs: 30_000 });
   try {
@@ -327,7 +330,7 @@ async function transportRun(url: string, cwd: string, n: number): Promise<{ seco
     counting = true;
     buffer = '';
     const started = performance.now();
-    client.api.terminal.input({ id, data: command('data.txt', n) });
+    client.api.terminal.input({ id, data: command(file, n) });
     const ended = await Promise.race([done, sleep(180_000).then(() => Promise.reject(new Error('transport run: no end marker within 180 s')))]);
     sub.dispose();
     await client.api.terminal.close({ id });
@@ -933,7 +936,60 @@ interface PageSlot {
   pids: () => number[];
 }
 
+/**
+ * --only transport: pty_raw against transport, alternating, with the server's CPU and the
+ * transport's loss (characters against those of the same command on an empty file). Not written.
+ */
+async function transportOnly(): Promise<void> {
+  const loadAtStart = os.loadavg()[0]!;
+  const tmp = await makeTempDir('drover-bench-term-');
+  const staticDir = path.join(tmp.path, 'renderer');
+  await mkdir(staticDir, { recursive: true });
+  const dataFile = path.join(tmp.path, 'data.txt');
+  const nullFile = path.join(tmp.path, 'null.txt');
+  console.log(`terminal bench (--only transport): writing ${FILE_BYTES / MB} MB (${LINES} lines of ${LINE_BYTES} bytes) to ${dataFile}`);
+  await writeDataFile(dataFile, LINES);
+  await writeFile(nullFile, '');
+  const serverProfDir = opt['server-cpu-prof'] === undefined ? undefined : path.resolve(opt['server-cpu-prof']);
+  const server = await startServer(staticDir, opt.flow, serverProfDir);
+  const pty: number[] = [];
+  const tr: number[] = [];
+  const cpuRatio: number[] = [];
+  const lost: number[] = [];
+  try {
+    const base = (await transportRun(server.url, tmp.path, 1, 'null.txt')).chars;
+    await ptyRaw(dataFile, 2);
+    await transportRun(server.url, tmp.path, 2);
+    for (let r = 0; r < RUNS; r++) {
+      const n = 3 + r;
+      const raw = await ptyRaw(dataFile, n);
+      pty.push(FILE_BYTES / MB / raw.seconds);
+      const c0 = cpuSnapshot(server.proc.pid, () => []);
+      const t = await transportRun(server.url, tmp.path, n);
+      const used = cpuDelta(c0, cpuSnapshot(server.proc.pid, () => []));
+      tr.push(FILE_BYTES / MB / t.seconds);
+      cpuRatio.push(used.server / t.seconds);
+      lost.push(EXPECTED_CHARS - (t.chars - base));
+      console.log(
+        `  round ${r + 1}/${RUNS} pty_raw ${pty[r]!.toFixed(1)} MB/s, transport ${tr[r]!.toFixed(1)} MB/s (${t.seconds.toFixed(2)} s, lost ${lost[r]}); cpu s: server ${used.server.toFixed(2)}, pty ${used.pty.toFixed(2)}`,
+      );
+    }
+  } finally {
+    await server.proc.stop();
+    if (serverProfDir) printServerProfile(serverProfDir);
+    await server.configDir.remove();
+    await tmp.remove();
+    await stopAll();
+  }
+  const p = median(pty);
+  console.log(
+    `\npty_raw_mbps ${round(p)}, transport_mbps ${round(median(tr))}, transport_ratio ${round(median(tr) / p, 3)}, transport_server_cpu_ratio ${round(median(cpuRatio), 2)}, bytes_lost ${Math.max(...lost.map(Math.abs))}` +
+      `; ${RUNS} runs; 1-minute load ${loadAtStart.toFixed(1)} at start, ${os.loadavg()[0]!.toFixed(1)} at end (--only transport: not written)`,
+  );
+}
+
 async function main(): Promise<void> {
+  if (opt.only === 'transport') return transportOnly();
   const started = Date.now();
   const loadAtStart = os.loadavg()[0]!;
   if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM} (apt-get install chromium, or pass --chromium PATH)`);
