@@ -1,6 +1,6 @@
 import { StopOutlined } from '@ant-design/icons';
 import type { MinerLiveJob } from '@contract/miners';
-import { Button, Empty, Flex, Input, Segmented, Select, Tag, Tooltip, Typography } from 'antd';
+import { Button, Empty, Flex, Input, Segmented, Select, Tag, Typography } from 'antd';
 import { createContext, memo, useContext, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { liveKeys } from '@contract/live';
@@ -74,24 +74,24 @@ const JobRow = memo(function JobRow({ jobKey }: { jobKey: string }) {
           {job.assignedWindow !== undefined && job.state === 'assigned' ? ` (${job.assignedWindow})` : ''}
         </Tag>
       </span>
-      <Typography.Text ellipsis className="drover-miners-host" title={job.workerId ?? job.workerShort}>
+      {/* Plain spans and a native title: the row's CSS ellipsizes, and thousands of rows scroll by without a measuring or tooltip component each. */}
+      <span className="drover-miners-host" title={job.workerId ?? job.workerShort}>
         {job.hostname || job.workerShort}
-      </Typography.Text>
+      </span>
       <Elapsed job={job} />
       <span>
         {abortable && (
-          <Tooltip title={t('miners.jobs.abort')}>
-            <Button
-              size="small"
-              type="text"
-              danger
-              icon={<StopOutlined />}
-              disabled={!canAct}
-              aria-label={t('miners.jobs.abort')}
-              onClick={() => actions.abort(jobKey, job)}
-              data-testid="miners-job-abort"
-            />
-          </Tooltip>
+          <Button
+            size="small"
+            type="text"
+            danger
+            icon={<StopOutlined />}
+            disabled={!canAct}
+            title={t('miners.jobs.abort')}
+            aria-label={t('miners.jobs.abort')}
+            onClick={() => actions.abort(jobKey, job)}
+            data-testid="miners-job-abort"
+          />
         )}
       </span>
     </div>
