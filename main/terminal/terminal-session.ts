@@ -3,7 +3,8 @@ import { Emitter, type Disposable } from '../contract/lifecycle';
 import type { TerminalBusy, TerminalOutput, TerminalSession as SessionInfo } from '../contract/terminal';
 import { ReplayBuffer } from './replay-buffer';
 import type { TerminalSource } from './terminal-source';
-import { completeUtf8Length, decodeChunks, utf16Length, utf8CutAt } from './utf8-chunks';
+import { utf8Text } from '../contract/frames';
+import { completeUtf8Length, utf16Length, utf8CutAt } from './utf8-chunks';
 
 export interface FlowControl {
   /**
@@ -53,7 +54,7 @@ export class SessionData {
     readonly chars: number,
   ) {}
   get data(): string {
-    return (this.text ??= decodeChunks(this.chunks));
+    return (this.text ??= utf8Text(this.chunks));
   }
 }
 

@@ -41,10 +41,3 @@ export function utf16Length(b: Uint8Array): number {
   if (isAscii(b)) return b.length;
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8').length;
 }
-
-/** The text of some whole-sequence UTF-8 chunks. */
-export function decodeChunks(chunks: readonly Uint8Array[]): string {
-  let s = '';
-  for (const c of chunks) s += Buffer.from(c.buffer, c.byteOffset, c.byteLength).toString('utf8');
-  return s;
-}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { completeUtf8Length, decodeChunks, utf16Length, utf8CutAt } from '../../main/terminal/utf8-chunks';
+import { utf8Text } from '../../main/contract/frames';
+import { completeUtf8Length, utf16Length, utf8CutAt } from '../../main/terminal/utf8-chunks';
 
 const text = 'plain ascii, 矿机 状态 🚀 done, é ß — ok\r\n'.repeat(20);
 const bytes = Buffer.from(text, 'utf8');
@@ -19,7 +20,7 @@ describe('terminal output kept as UTF-8 bytes', () => {
       }
       for (const c of chunks) expect(c.toString('utf8')).not.toContain('\uFFFD');
       expect(carry.length).toBe(0);
-      expect(decodeChunks(chunks)).toBe(text);
+      expect(utf8Text(chunks)).toBe(text);
     }
   });
 
