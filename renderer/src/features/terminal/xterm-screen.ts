@@ -1,3 +1,4 @@
+import { systemClock } from '@contract/clock';
 import { Emitter } from '@contract/lifecycle';
 import { FitAddon } from '@xterm/addon-fit';
 import { SearchAddon } from '@xterm/addon-search';
@@ -8,6 +9,7 @@ import { Terminal } from '@xterm/xterm';
 import '@xterm/xterm/css/xterm.css';
 import { FONT_MONO } from '../../app/theme-config';
 import type { ResolvedTheme } from '../../stores/settings-store';
+import { CursorBlinkPolicy } from './cursor-blink';
 import type { ScreenFactory, ScreenRequest, TerminalPrefs, TerminalScreen } from './terminal-store';
 import { minimumContrast, xtermTheme } from './xterm-theme';
 
@@ -102,6 +104,7 @@ export class XtermScreen implements TerminalScreen {
   private mode: ResolvedTheme = 'dark';
   private disposed = false;
   private selectionTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly blink: CursorBlinkPolicy;
   /** Characters handed to xterm.js / parsed by it so far (test hook, benchmark). */
   writtenChars = 0;
   parsedChars = 0;
@@ -132,7 +135,8 @@ export class XtermScreen implements TerminalScreen {
       fontFamily: FONT_MONO,
       fontSize: init.prefs.fontSize,
       scrollback: init.prefs.scrollback,
-      cursorBlink: true,
+      // Steady while keys or output come, blinking when quiet (CursorBlinkPolicy).
+      cursorBlink: false,
       cursorInactiveStyle: 'outline',
       theme: xtermTheme(this.mode),
       minimumContrastRatio: minimumContrast(this.mode),
@@ -151,8 +155,17 @@ export class XtermScreen implements TerminalScreen {
         window.open(uri, '_blank', 'noopener,noreferrer');
       }),
     );
-    this.term.onData((d) => this.inputEmitter.fire(d));
-    this.term.onBinary((d) => this.inputEmitter.fire(d));
+    this.blink = new CursorBlinkPolicy(systemClock, (on) => {
+      if (!this.disposed) this.term.options.cursorBlink = on;
+    });
+    this.term.onData((d) => {
+      this.blink.activity();
+      this.inputEmitter.fire(d);
+    });
+    this.term.onBinary((d) => {
+      this.blink.activity();
+      this.inputEmitter.fire(d);
+    });
     this.term.onResize((size) => this.resizeEmitter.fire(size));
     this.term.onSelectionChange(() => this.onSelectionChange());
     this.term.attachCustomKeyEventHandler((e) => this.onKey(e));
@@ -168,6 +181,7 @@ export class XtermScreen implements TerminalScreen {
 
   write(data: string, parsed: () => void): void {
     this.writtenChars += data.length;
+    this.blink.activity();
     if (this.writeEmitter.listenerCount) this.writeEmitter.fire(data);
     if (this.bypassEmulator) {
       this.parsedChars += data.length;
@@ -429,6 +443,7 @@ export class XtermScreen implements TerminalScreen {
     if (this.disposed) return;
     this.disposed = true;
     if (this.selectionTimer) clearTimeout(this.selectionTimer);
+    this.blink.dispose();
     this.disableWebgl();
     this.term.dispose();
     this.element.remove();
